@@ -17,18 +17,18 @@ typedef struct wasm_const_expr {
     uint32_t length;
 } wasm_const_expr;
 
-typedef struct wasm_module_import {
+typedef struct wasm_import_desc {
     wasm_name module;
     wasm_name name;
     wasm_extern_kind kind;
     uint32_t index; /* the index the import occupies in its kind's space */
-} wasm_module_import;
+} wasm_import_desc;
 
-typedef struct wasm_module_export {
+typedef struct wasm_export_desc {
     wasm_name name;
     wasm_extern_kind kind;
     uint32_t index;
-} wasm_module_export;
+} wasm_export_desc;
 
 typedef struct wasm_module_global {
     wasm_globaltype type;
@@ -84,7 +84,7 @@ struct wasm_module {
     wasm_functype *types;       /* params/results arrays allocated by the decoder */
 
     uint32_t import_count;
-    wasm_module_import *imports;
+    wasm_import_desc *imports;
 
     uint32_t func_count;        /* imported + defined */
     uint32_t func_import_count;
@@ -103,7 +103,7 @@ struct wasm_module {
     wasm_module_global *globals;
 
     uint32_t export_count;
-    wasm_module_export *exports;
+    wasm_export_desc *exports;
 
     bool has_start;
     uint32_t start;
@@ -135,6 +135,9 @@ struct wasm_module {
 /* Front end: decode.c. Fills module from bytes (which it copies). On failure err is
  * WC_EMALFORMED with the spec's text and the module is left for wasm_module_free. */
 int wasm_decode(wasm_module *module, const uint8_t *bytes, size_t length, wc_error *err);
+/* Front end: decode.c. Frees what wasm_decode allocated (not module->compiled, not module
+ * itself); wasm_module_free calls it. A type's results array lives in its params allocation. */
+void wasm_decoded_free(wasm_module *module);
 /* Front end: validate.c. WC_EINVALIDMODULE with the spec's text on failure. */
 int wasm_validate(const wasm_module *module, wc_error *err);
 
