@@ -1,0 +1,15 @@
+/* shim.h - the per-instance supervisor, the body of the wasmcri-shim program.
+ *
+ * Runs the instance described by DIR/spec in this process: the module under WASI with the
+ * spec's argv, env and preopens; its stdout and stderr go through pipes to a log thread that
+ * writes the CRI log (so a fast writer never waits on the daemon). Signals: SIGUSR1 reopens
+ * the log; SIGTERM, SIGINT, SIGHUP, SIGQUIT and SIGUSR2 interrupt the module, which ends with
+ * 128 + signal. The end is recorded atomically in DIR/exit (rt_exit_status) before exiting.
+ * Memory cap hit then trap (or instantiation refused) -> 137, reason OOMKilled. */
+#ifndef WASMCRI_RUNTIME_SHIM_H
+#define WASMCRI_RUNTIME_SHIM_H
+
+/* Returns the process exit code (the instance's). */
+int rt_shim_run(const char *dir);
+
+#endif
