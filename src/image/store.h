@@ -55,6 +55,7 @@ typedef struct img_registry_host {
     bool insecure;                /* plain http (and https without verification) allowed */
     const char *const *mirrors;   /* endpoints "http://127.0.0.1:5000" tried instead, in order */
     size_t mirrors_count;
+    bool no_fallback;             /* with mirrors: never try the registry itself */
 } img_registry_host;
 
 typedef struct img_store_options {

@@ -1,0 +1,49 @@
+/* store_internal.h - what the image store's files share (not an interface for others). */
+#ifndef WASMCRI_IMAGE_STORE_INTERNAL_H
+#define WASMCRI_IMAGE_STORE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "image/content.h"
+#include "image/store.h"
+
+typedef struct img_inflight img_inflight;
+
+struct img_store {
+    char *root;
+    store_db *db;
+    img_content *content;
+    img_registry_host *registries;   /* deep copy of the options */
+    size_t registries_count;
+    /* Pulls hold it shared, removal exclusively: a removal never deletes a blob that a pull
+     * in progress has just found present. */
+    pthread_rwlock_t gc_lock;
+    /* Pulls in progress, so a second pull of one reference waits for the first. */
+    pthread_mutex_t inflight_lock;
+    img_inflight *inflight;
+};
+
+/* What a pull produces, written in one transaction by img_records_put. */
+typedef struct img_new_image {
+    img_record record;               /* module_path / rootfs_path relative to the root */
+    char **blobs;                    /* digests this image keeps alive */
+    size_t blobs_count;
+} img_new_image;
+
+int img_records_migrate(img_store *store, wc_error *err);
+int img_records_put(img_store *store, const img_new_image *image, wc_error *err);
+/* Every blob digest referenced by any image (sorted, for the start-up sweep). */
+int img_records_all_blobs(img_store *store, char ***digests, size_t *count, wc_error *err);
+int img_records_has_id(img_store *store, const char *id, bool *exists, wc_error *err);
+
+/* The pulls, by kind. */
+int img_pull_url(img_store *store, const char *name, const char *url, const char *filename,
+                 const char *stop_signal, char **image_ref, wc_error *err);
+int img_pull_registry(img_store *store, const char *reference, const img_auth *auth,
+                      char **image_ref, wc_error *err);
+
+/* String array helpers. */
+void img_strv_free(char **strv, size_t count);
+int img_strv_push(char ***strv, size_t *count, const char *value);
+
+#endif
