@@ -225,7 +225,8 @@ static void run_module(runner *r, json_t *command, json_int_t line)
     wasm_module *module = NULL;
     bool engine_error;
     if (decode_module(r, command, &module, &engine_error, &err) < 0) {
-        fail(r, line, "module %s: %s (%s)", name ? name : "", err.message, wc_code_name(err.code));
+        fail(r, line, "module%s%s: %s (%s)", name ? " " : "", name ? name : "", err.message,
+             wc_code_name(err.code));
         return;
     }
     if (keep_module(r, module, &err) < 0) {
@@ -235,8 +236,8 @@ static void run_module(runner *r, json_t *command, json_int_t line)
     wasm_instance *instance = NULL;
     wasm_trap trap;
     if (instantiate(r, module, &instance, &trap, &err) < 0) {
-        fail(r, line, "module %s: instantiation failed: %s (%s)", name ? name : "", err.message,
-             wc_code_name(err.code));
+        fail(r, line, "module%s%s: instantiation failed: %s (%s)", name ? " " : "",
+             name ? name : "", err.message, wc_code_name(err.code));
         return;
     }
     r->current = instance;
@@ -353,35 +354,47 @@ static int allocate_results(action_result *result, uint32_t count, wc_error *err
     return 0;
 }
 
-static int invoke(runner *r, wasm_func *func, json_t *args_json, action_result *result,
-                  wc_error *err)
+/* Parses an action's arguments and appends them to the description: "(i32:1, i32:2)". */
+static int parse_args(json_t *args_json, wasm_value **args_out, wasm_valtype **types_out,
+                      action_result *result, wc_error *err)
 {
-    const wasm_functype *type = wasm_func_type(func);
-    size_t arg_count = json_array_size(args_json);
-    if (arg_count != type->param_count)
-        return wc_error_set(err, WC_EINVAL, "%zu arguments given, the function takes %" PRIu32,
-                            arg_count, type->param_count);
-    cleanup_free wasm_value *args = calloc(arg_count ? arg_count : 1, sizeof *args);
-    if (args == NULL)
+    size_t count = json_array_size(args_json);
+    cleanup_free wasm_value *args = calloc(count ? count : 1, sizeof *args);
+    cleanup_free wasm_valtype *types = calloc(count ? count : 1, sizeof *types);
+    if (args == NULL || types == NULL)
         return wc_error_set(err, WC_ERESOURCE, "out of memory");
     size_t used = strlen(result->description);
     size_t size = sizeof result->description;
-    for (size_t i = 0; i < arg_count; i++) {
-        wasm_valtype arg_type;
-        if (spectest_parse_value(json_array_get(args_json, i), &arg_type, &args[i], err) < 0)
+    for (size_t i = 0; i < count; i++) {
+        if (spectest_parse_value(json_array_get(args_json, i), &types[i], &args[i], err) < 0)
             return wc_error_prefix(err, "argument %zu", i);
-        if (arg_type != type->params[i])
-            return wc_error_set(err, WC_EINVAL, "argument %zu is %s, the function takes %s", i,
-                                spectest_valtype_name(arg_type),
-                                spectest_valtype_name(type->params[i]));
         char text[160];
-        spectest_format_value(arg_type, args[i], SPECTEST_LANES_NONE, text, sizeof text);
+        spectest_format_value(types[i], args[i], SPECTEST_LANES_NONE, text, sizeof text);
         if (used < size)
             used += (size_t)snprintf(result->description + used, size - used, "%s%s",
                                      i ? ", " : "", text);
     }
     if (used < size)
         snprintf(result->description + used, size - used, ")");
+    *args_out = steal_pointer(&args);
+    *types_out = steal_pointer(&types);
+    return 0;
+}
+
+static int invoke(runner *r, wasm_func *func, const wasm_value *args,
+                  const wasm_valtype *arg_types, size_t arg_count, action_result *result,
+                  wc_error *err)
+{
+    const wasm_functype *type = wasm_func_type(func);
+    if (arg_count != type->param_count)
+        return wc_error_set(err, WC_EINVAL, "%zu arguments given, the function takes %" PRIu32,
+                            arg_count, type->param_count);
+    for (size_t i = 0; i < arg_count; i++) {
+        if (arg_types[i] != type->params[i])
+            return wc_error_set(err, WC_EINVAL, "argument %zu is %s, the function takes %s", i,
+                                spectest_valtype_name(arg_types[i]),
+                                spectest_valtype_name(type->params[i]));
+    }
     if (allocate_results(result, type->result_count, err) < 0)
         return -1;
     for (uint32_t i = 0; i < type->result_count; i++)
@@ -409,6 +422,12 @@ static int run_action(runner *r, json_t *action, action_result *result, wc_error
     snprintf(result->description, sizeof result->description, "%s %s%s\"%s\"%s", type,
              module_name ? module_name : "", module_name ? " " : "", quoted,
              strcmp(type, "invoke") == 0 ? "(" : "");
+    bool is_invoke = strcmp(type, "invoke") == 0;
+    cleanup_free wasm_value *args = NULL;
+    cleanup_free wasm_valtype *arg_types = NULL;
+    json_t *args_json = json_object_get(action, "args");
+    if (is_invoke && parse_args(args_json, &args, &arg_types, result, err) < 0)
+        return -1;
 
     wasm_instance *instance = lookup_instance(r, module_name, err);
     if (instance == NULL)
@@ -418,10 +437,10 @@ static int run_action(runner *r, json_t *action, action_result *result, wc_error
     if (!wasm_instance_export(instance, name, &ext))
         return wc_error_set(err, WC_ENOTFOUND, "no export \"%s\"", quoted);
 
-    if (strcmp(type, "invoke") == 0) {
+    if (is_invoke) {
         if (ext.kind != WASM_EXTERN_FUNC)
             return wc_error_set(err, WC_EINVAL, "export \"%s\" is not a function", quoted);
-        return invoke(r, ext.of.func, json_object_get(action, "args"), result, err);
+        return invoke(r, ext.of.func, args, arg_types, json_array_size(args_json), result, err);
     }
     if (strcmp(type, "get") == 0) {
         if (ext.kind != WASM_EXTERN_GLOBAL)

@@ -334,10 +334,14 @@ static void format_with(wasm_valtype type, wasm_value value, spectest_lanes lane
     append(buffer, size, &used, "%s:", spectest_valtype_name(type));
     switch (type) {
     case WASM_I32:
-        append(buffer, size, &used, "%" PRIu32 " (%" PRId32 ")", value.i32, (int32_t)value.i32);
+        append(buffer, size, &used, "%" PRIu32, value.i32);
+        if ((int32_t)value.i32 < 0)
+            append(buffer, size, &used, " (%" PRId32 ")", (int32_t)value.i32);
         return;
     case WASM_I64:
-        append(buffer, size, &used, "%" PRIu64 " (%" PRId64 ")", value.i64, (int64_t)value.i64);
+        append(buffer, size, &used, "%" PRIu64, value.i64);
+        if ((int64_t)value.i64 < 0)
+            append(buffer, size, &used, " (%" PRId64 ")", (int64_t)value.i64);
         return;
     case WASM_F32:
     case WASM_F64:
