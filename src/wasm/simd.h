@@ -49,7 +49,8 @@ const wasm_simd_op *wasm_simd_op_lookup(uint32_t opcode);
 /* Executes a non-memory op. operands[i] holds params[i]; a scalar operand or result
  * (i32/i64/f32/f64: lane values, shift counts, splat inputs, any_true/all_true/bitmask results)
  * sits in the low bytes, little-endian, the rest zero. immediate points at the lane index byte
- * or at the 16 immediate bytes (NULL for none). Float results follow the spec's NaN rules. */
+ * or at the 16 immediate bytes (NULL for none). Float results follow the spec's NaN rules.
+ * result may point at one of the operands. */
 void wasm_simd_execute(uint32_t opcode, const uint8_t *immediate, const wasm_v128 *operands,
                        wasm_v128 *result);
 
