@@ -1,6 +1,5 @@
 /* wasmcri-shim - supervises one wasm instance: `wasmcri-shim CONTAINER_DIR`, spawned by
  * wasmcrid in its own session. Everything it does is in src/runtime/shim.c. */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <unistd.h>
 

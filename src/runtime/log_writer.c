@@ -28,7 +28,7 @@ size_t rt_log_format_time(long long seconds, long nanoseconds, char *out, size_t
     gmtime_r(&t, &tm);
     size_t used = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
     if (nanoseconds > 0 && used + 11 < size) {
-        char fraction[16];
+        char fraction[32];
         snprintf(fraction, sizeof fraction, ".%09ld", nanoseconds);
         size_t length = strlen(fraction);
         while (fraction[length - 1] == '0')
