@@ -37,7 +37,7 @@ static void status(cri_call *call, const ProtobufCMessage *request, void *data)
     network_ready.status = false;
     network_ready.reason = "NetworkPluginNotReady";
     network_ready.message = "wasmcri configures no CNI network: wasm pods need no pod network "
-                            "(WASI preview1 has no sockets), so none is set up";
+                            "and run without one, so pods that need a network cannot be served";
     Runtime__V1__RuntimeCondition *conditions[] = {&runtime_ready, &network_ready};
     Runtime__V1__RuntimeStatus runtime_status = RUNTIME__V1__RUNTIME_STATUS__INIT;
     runtime_status.n_conditions = 2;

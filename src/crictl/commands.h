@@ -1,0 +1,32 @@
+/* commands.h - the wasmcrictl command table.
+ *
+ * To add a command: write `int crictl_cmd_NAME(crictl_ctx *ctx, int argc, char **argv)` in a
+ * file of src/crictl (argv[0] is the command name; parse its flags with getopt_long after
+ * setting optind = 0), add that file to crictl_sources in src/crictl/meson.build, and add ONE
+ * line below: X(NAME, "alias1,alias2", "Summary shown by wasmcrictl --help"). */
+#ifndef WASMCRI_CRICTL_COMMANDS_H
+#define WASMCRI_CRICTL_COMMANDS_H
+
+#include "crictl/crictl.h"
+
+#define CRICTL_COMMANDS(X)                                                                \
+    X(version, "", "Display runtime version information")                                \
+    X(info, "", "Display information of the container runtime")
+
+typedef int (*crictl_command_fn)(crictl_ctx *ctx, int argc, char **argv);
+
+typedef struct crictl_command {
+    const char *name;
+    const char *aliases;       /* comma-separated, may be "" */
+    crictl_command_fn handler;
+    const char *summary;
+} crictl_command;
+
+#define CRICTL_DECLARE(name, aliases, summary) int crictl_cmd_##name(crictl_ctx *ctx, int argc, char **argv);
+CRICTL_COMMANDS(CRICTL_DECLARE)
+#undef CRICTL_DECLARE
+
+/* The whole program: global flags, then the command. */
+int crictl_main(int argc, char **argv);
+
+#endif
