@@ -212,6 +212,7 @@ static int allocate(wasm_store *store, wasm_instance *instance, const wasm_exter
     instance->memories = calloc(module->memory_count + 1, sizeof(*instance->memories));
     instance->globals = calloc(module->global_count + 1, sizeof(*instance->globals));
     instance->elems = calloc(module->elem_count + 1, sizeof(*instance->elems));
+    instance->elem_count = module->elem_count;
     instance->data_lengths = calloc(module->data_count + 1, sizeof(*instance->data_lengths));
     if (!instance->funcs || !instance->tables || !instance->memories || !instance->globals ||
         !instance->elems || !instance->data_lengths)

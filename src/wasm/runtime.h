@@ -63,6 +63,7 @@ struct wasm_instance {
     wasm_global **globals;
     wasm_memory *memory0;           /* memories[0], or NULL: the interpreter's fast path */
     wasm_elem_instance *elems;      /* module->elem_count */
+    uint32_t elem_count;            /* kept here: the store may outlive the module */
     uint32_t *data_lengths;         /* module->data_count: a segment's length, 0 once dropped */
 };
 

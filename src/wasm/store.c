@@ -61,7 +61,7 @@ wasm_store *wasm_store_new(const wasm_config *config)
 static void free_instance(wasm_instance *instance)
 {
     if (instance->elems != NULL)
-        for (uint32_t i = 0; i < instance->module->elem_count; i++)
+        for (uint32_t i = 0; i < instance->elem_count; i++)
             free(instance->elems[i].items);
     free(instance->elems);
     free(instance->data_lengths);

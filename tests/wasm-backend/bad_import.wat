@@ -1,0 +1,1 @@
+(module (import "backend" "square" (func (param i64) (result i32))))

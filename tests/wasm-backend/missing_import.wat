@@ -1,0 +1,1 @@
+(module (import "backend" "nothing" (func)))

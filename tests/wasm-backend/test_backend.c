@@ -1,0 +1,418 @@
+/* test_backend.c - the engine's back end through its public API (wasm.h): host functions,
+ * re-entrancy, exit unwinding, traps with function names, recursion bombs, deep nesting,
+ * interruption, memory caps, linking. Usage: test_backend DIR (with the .wasm files run.sh
+ * compiled from the .wat files next to this one). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../testlib.h"
+#include "util/file.h"
+#include "wasm/wasm.h"
+
+static const char *dir;
+
+static wasm_module *load(const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    uint8_t *bytes = NULL;
+    size_t length = 0;
+    wc_error err = { 0 };
+    wasm_module *module = NULL;
+    if (wc_read_file(path, &bytes, &length, &err) < 0 ||
+        wasm_module_new(bytes, length, &module, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", path, err.message);
+        module = NULL;
+    }
+    free(bytes);
+    return module;
+}
+
+/* ---- host functions ------------------------------------------------------------------- */
+
+static const wasm_valtype i32x2[] = { WASM_I32, WASM_I32 };
+static const wasm_valtype i32x1[] = { WASM_I32 };
+static const wasm_valtype i64x1[] = { WASM_I64 };
+static const wasm_valtype many_params[] = {
+    WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32, WASM_I32, WASM_I32, WASM_I32, WASM_I32,
+    WASM_I32, WASM_I32, WASM_I32, WASM_I32, WASM_I32, WASM_I32, WASM_I32, WASM_I32, WASM_I32,
+    WASM_I32, WASM_I32,
+};
+
+static int host_add(wasm_caller *caller, void *env, const wasm_value *args, wasm_value *results,
+                    wasm_trap *trap)
+{
+    (void)env;
+    (void)trap;
+    /* the caller's memory is visible: the data segment put "hello" at 16 */
+    wasm_memory *memory = wasm_caller_memory(caller);
+    int bonus = memory != NULL && memcmp(wasm_memory_data(memory) + 16, "hello", 5) == 0 ? 0 : 1000;
+    results[0].i32 = args[0].i32 + args[1].i32 + (uint32_t)bonus;
+    return 0;
+}
+
+static int host_exit_at(wasm_caller *caller, void *env, const wasm_value *args,
+                        wasm_value *results, wasm_trap *trap)
+{
+    (void)caller;
+    (void)env;
+    (void)results;
+    return wasm_trap_exit(trap, (int)args[0].i32);
+}
+
+/* Calls back into the instance's "square" export from inside a host call. */
+static int host_reenter(wasm_caller *caller, void *env, const wasm_value *args,
+                        wasm_value *results, wasm_trap *trap)
+{
+    (void)env;
+    wasm_extern square;
+    if (!wasm_instance_export(wasm_caller_instance(caller), WASM_NAME("square"), &square))
+        return wasm_trap_host(trap, "no square export");
+    return wasm_func_call(wasm_caller_store(caller), square.of.func, args, results, trap);
+}
+
+static int host_many(wasm_caller *caller, void *env, const wasm_value *args, wasm_value *results,
+                     wasm_trap *trap)
+{
+    (void)caller;
+    (void)env;
+    (void)trap;
+    float f;
+    double d;
+    memcpy(&f, &args[2].f32, 4);
+    memcpy(&d, &args[3].f64, 8);
+    uint64_t sum = args[0].i32 + args[1].i64 + (uint64_t)f + (uint64_t)d;
+    for (int i = 4; i < 20; i++)
+        sum += args[i].i32;
+    results[0].i64 = sum;
+    return 0;
+}
+
+typedef struct fixture {
+    wasm_store *store;
+    wasm_linker *linker;
+    wasm_module *module;
+    wasm_instance *instance;
+} fixture;
+
+static bool fixture_open(fixture *f, const wasm_config *config)
+{
+    memset(f, 0, sizeof(*f));
+    wc_error err = { 0 };
+    f->store = wasm_store_new(config);
+    f->linker = wasm_linker_new(f->store);
+    f->module = load("backend.wasm");
+    if (f->store == NULL || f->linker == NULL || f->module == NULL)
+        return false;
+    wasm_functype add = { 2, 1, i32x2, i32x1 };
+    wasm_functype exit_at = { 1, 0, i32x1, NULL };
+    wasm_functype reenter = { 1, 1, i32x1, i32x1 };
+    wasm_functype many = { 20, 1, many_params, i64x1 };
+    struct { const char *name; wasm_functype *type; wasm_host_callback cb; } hosts[] = {
+        { "add", &add, host_add },
+        { "exit_at", &exit_at, host_exit_at },
+        { "reenter", &reenter, host_reenter },
+        { "many", &many, host_many },
+    };
+    for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+        wasm_extern ext = { .kind = WASM_EXTERN_FUNC };
+        ext.of.func = wasm_func_new_host(f->store, hosts[i].type, hosts[i].cb, NULL);
+        if (ext.of.func == NULL ||
+            wasm_linker_define(f->linker, WASM_NAME("env"), wasm_name_from_cstr(hosts[i].name),
+                               ext, &err) < 0)
+            return false;
+    }
+    wasm_trap trap;
+    if (wasm_linker_instantiate(f->linker, f->module, &f->instance, &trap, &err) < 0) {
+        fprintf(stderr, "instantiate: %s\n", err.message);
+        return false;
+    }
+    return true;
+}
+
+static void fixture_close(fixture *f)
+{
+    wasm_linker_free(f->linker);
+    wasm_store_free(f->store);
+    wasm_module_free(f->module);
+}
+
+static wasm_func *export_func(fixture *f, const char *name)
+{
+    wasm_extern ext;
+    if (!wasm_instance_export(f->instance, wasm_name_from_cstr(name), &ext) ||
+        ext.kind != WASM_EXTERN_FUNC)
+        return NULL;
+    return ext.of.func;
+}
+
+/* Calls an export with up to two i32 arguments; returns 0 or -1 (trap filled). */
+static int call_i32(fixture *f, const char *name, uint32_t a, uint32_t b, uint32_t *result,
+                    wasm_trap *trap)
+{
+    wasm_func *func = export_func(f, name);
+    if (func == NULL) {
+        fprintf(stderr, "no export %s\n", name);
+        return -2;
+    }
+    wasm_value args[2] = { { .i32 = a }, { .i32 = b } }, results[1] = { { .i64 = 0 } };
+    int rc = wasm_func_call(f->store, func, args, results, trap);
+    if (result != NULL)
+        *result = results[0].i32;
+    return rc;
+}
+
+/* ---- tests ---------------------------------------------------------------------------- */
+
+static void test_host_functions(void)
+{
+    fixture f;
+    CHECK(fixture_open(&f, NULL));
+    if (f.instance != NULL) {
+        wasm_trap trap;
+        uint32_t r = 0;
+        CHECK(call_i32(&f, "call_add", 40, 2, &r, &trap) == 0 && r == 42);
+        CHECK(call_i32(&f, "square", 9, 0, &r, &trap) == 0 && r == 81);
+        CHECK(call_i32(&f, "reenter", 5, 0, &r, &trap) == 0 && r == 26);
+        wasm_value result;
+        CHECK(wasm_func_call(f.store, export_func(&f, "call_many"), NULL, &result, &trap) == 0);
+        CHECK(result.i64 == 210);
+    }
+    fixture_close(&f);
+}
+
+static void test_exit_unwinds(void)
+{
+    fixture f;
+    CHECK(fixture_open(&f, NULL));
+    if (f.instance != NULL) {
+        wasm_trap trap;
+        CHECK(call_i32(&f, "descend", 500, 0, NULL, &trap) == -1);
+        CHECK(trap.kind == WASM_TRAP_EXIT && trap.exit_code == 7);
+        wasm_extern counter;
+        CHECK(wasm_instance_export(f.instance, WASM_NAME("counter"), &counter));
+        CHECK(wasm_global_get(counter.of.global).i32 == 500);
+        /* the store is usable afterwards: nothing was left on the frame stack */
+        uint32_t r = 0;
+        CHECK(call_i32(&f, "square", 12, 0, &r, &trap) == 0 && r == 144);
+    }
+    fixture_close(&f);
+}
+
+static void test_traps_name_the_function(void)
+{
+    fixture f;
+    CHECK(fixture_open(&f, NULL));
+    if (f.instance != NULL) {
+        wasm_trap trap;
+        CHECK(call_i32(&f, "boom", 0, 0, NULL, &trap) == -1);
+        CHECK(trap.kind == WASM_TRAP_UNREACHABLE);
+        CHECK(strcmp(trap.message, "unreachable") == 0);
+        CHECK(strcmp(trap.function, "boom") == 0);
+        CHECK(call_i32(&f, "call_slot", 1, 3, NULL, &trap) == -1);
+        CHECK(trap.kind == WASM_TRAP_UNINITIALIZED_ELEMENT);
+        CHECK(call_i32(&f, "call_slot", 2, 3, NULL, &trap) == -1);
+        CHECK(trap.kind == WASM_TRAP_UNDEFINED_ELEMENT);
+        uint32_t r = 0;
+        CHECK(call_i32(&f, "call_slot", 0, 3, &r, &trap) == 0 && r == 9);
+    }
+    fixture_close(&f);
+}
+
+static void test_recursion_bomb(void)
+{
+    for (uint32_t depth = 0; depth <= 100000; depth += 100000) {
+        wasm_config config = { .max_call_depth = depth };
+        fixture f;
+        CHECK(fixture_open(&f, &config));
+        if (f.instance != NULL) {
+            wasm_trap trap;
+            CHECK(call_i32(&f, "bomb", 1, 0, NULL, &trap) == -1);
+            CHECK(trap.kind == WASM_TRAP_STACK_EXHAUSTED);
+            CHECK(strcmp(trap.message, "call stack exhausted") == 0);
+            CHECK(strcmp(trap.function, "bomb") == 0);
+            uint32_t r = 0;
+            CHECK(call_i32(&f, "fib", 20, 0, &r, &trap) == 0 && r == 6765);
+        }
+        fixture_close(&f);
+    }
+}
+
+static void *interrupt_later(void *store)
+{
+    usleep(100 * 1000);
+    wasm_store_interrupt(store);
+    return NULL;
+}
+
+static void test_interrupt_endless_loop(void)
+{
+    fixture f;
+    CHECK(fixture_open(&f, NULL));
+    if (f.instance != NULL) {
+        pthread_t thread;
+        CHECK(pthread_create(&thread, NULL, interrupt_later, f.store) == 0);
+        wasm_trap trap;
+        CHECK(call_i32(&f, "spin", 0, 0, NULL, &trap) == -1);
+        CHECK(trap.kind == WASM_TRAP_INTERRUPTED);
+        pthread_join(thread, NULL);
+        uint32_t r = 0;
+        CHECK(call_i32(&f, "square", 3, 0, &r, &trap) == 0 && r == 9);
+    }
+    fixture_close(&f);
+}
+
+static void test_memory_cap(void)
+{
+    wasm_config config = { .max_memory_pages = 3 };
+    fixture f;
+    CHECK(fixture_open(&f, &config));
+    if (f.instance != NULL) {
+        wasm_trap trap;
+        uint32_t r = 0;
+        CHECK(call_i32(&f, "grow", 1, 0, &r, &trap) == 0 && r == 1);
+        CHECK(!wasm_store_memory_limit_hit(f.store));
+        CHECK(call_i32(&f, "grow", 5, 0, &r, &trap) == 0 && r == UINT32_MAX);
+        CHECK(wasm_store_memory_limit_hit(f.store));
+        CHECK(call_i32(&f, "grow", 1, 0, &r, &trap) == 0 && r == 2);
+        wasm_extern memory;
+        CHECK(wasm_instance_export(f.instance, WASM_NAME("memory"), &memory));
+        CHECK(wasm_memory_size(memory.of.memory) == 3 * WASM_PAGE_SIZE);
+        /* the new pages are zeroed and writable */
+        CHECK(wasm_memory_data(memory.of.memory)[3 * WASM_PAGE_SIZE - 1] == 0);
+    }
+    fixture_close(&f);
+}
+
+static void test_linking(void)
+{
+    fixture f;
+    CHECK(fixture_open(&f, NULL));
+    wasm_module *user = load("user.wasm");
+    wasm_module *bad = load("bad_import.wasm");
+    wasm_module *missing = load("missing_import.wasm");
+    CHECK(user != NULL && bad != NULL && missing != NULL);
+    if (f.instance != NULL && user != NULL && bad != NULL && missing != NULL) {
+        wc_error err = { 0 };
+        wasm_trap trap;
+        CHECK(wasm_linker_define_instance(f.linker, WASM_NAME("backend"), f.instance, &err) == 0);
+        wasm_instance *instance = NULL;
+        CHECK(wasm_linker_instantiate(f.linker, user, &instance, &trap, &err) == 0);
+        if (instance != NULL) {
+            wasm_extern ext;
+            CHECK(wasm_instance_export(instance, WASM_NAME("square_plus_byte"), &ext));
+            wasm_value arg = { .i32 = 4 }, result;
+            CHECK(wasm_func_call(f.store, ext.of.func, &arg, &result, &trap) == 0);
+            CHECK(result.i32 == 16 + 'h');
+        }
+        CHECK(wasm_linker_instantiate(f.linker, bad, &instance, &trap, &err) == -1);
+        CHECK(err.code == WC_EUNLINKABLE && strstr(err.message, "incompatible import type"));
+        CHECK(wasm_linker_instantiate(f.linker, missing, &instance, &trap, &err) == -1);
+        CHECK(err.code == WC_EUNLINKABLE && strstr(err.message, "unknown import"));
+    }
+    wasm_module_free(user);
+    wasm_module_free(bad);
+    wasm_module_free(missing);
+    fixture_close(&f);
+}
+
+/* A module with one function () -> () whose body is given. */
+static uint8_t *module_with_body(const uint8_t *body, size_t body_length, size_t *length)
+{
+    size_t capacity = body_length + 64;
+    uint8_t *m = malloc(capacity);
+    size_t n = 0;
+    static const uint8_t head[] = { 0, 'a', 's', 'm', 1, 0, 0, 0,
+                                    1, 4, 1, 0x60, 0, 0,      /* type ()->() */
+                                    3, 2, 1, 0,               /* one function */
+                                    7, 5, 1, 1, 'f', 0, 0 };  /* export "f" */
+    memcpy(m, head, sizeof(head));
+    n = sizeof(head);
+    /* code section: count 1, body size, 0 locals, body */
+    size_t func_size = 1 + body_length;
+    uint8_t leb_func[10], leb_section[10];
+    size_t lf = 0, ls = 0;
+    for (size_t v = func_size;; ) { uint8_t b = v & 0x7f; v >>= 7; leb_func[lf++] = b | (v ? 0x80 : 0); if (!v) break; }
+    size_t section_size = 1 + lf + func_size;
+    for (size_t v = section_size;; ) { uint8_t b = v & 0x7f; v >>= 7; leb_section[ls++] = b | (v ? 0x80 : 0); if (!v) break; }
+    m[n++] = 10;
+    memcpy(m + n, leb_section, ls); n += ls;
+    m[n++] = 1;
+    memcpy(m + n, leb_func, lf); n += lf;
+    m[n++] = 0; /* no locals */
+    memcpy(m + n, body, body_length);
+    n += body_length;
+    *length = n;
+    return m;
+}
+
+static void test_deep_nesting(void)
+{
+    const size_t depth = 100000;
+    uint8_t *body = malloc(depth * 4 + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < depth; i++) {
+        body[n++] = 0x02; /* block */
+        body[n++] = 0x40;
+    }
+    for (size_t i = 0; i < depth; i++)
+        body[n++] = 0x0b;
+    body[n++] = 0x0b;
+    size_t length;
+    uint8_t *bytes = module_with_body(body, n, &length);
+    wasm_module *module = NULL;
+    wc_error err = { 0 };
+    int rc = wasm_module_new(bytes, length, &module, &err);
+    if (rc < 0) {
+        /* refusing it is fine, as long as it is a clean error */
+        CHECK(err.code == WC_ERESOURCE || err.code == WC_EINVALIDMODULE);
+    } else {
+        wasm_store *store = wasm_store_new(NULL);
+        wasm_instance *instance = NULL;
+        wasm_trap trap;
+        CHECK(wasm_instance_new(store, module, NULL, 0, &instance, &trap, &err) == 0);
+        wasm_extern ext;
+        CHECK(instance && wasm_instance_export(instance, WASM_NAME("f"), &ext));
+        if (instance)
+            CHECK(wasm_func_call(store, ext.of.func, NULL, NULL, &trap) == 0);
+        wasm_store_free(store);
+        wasm_module_free(module);
+    }
+    free(bytes);
+    free(body);
+}
+
+static void test_speed_fib(void)
+{
+    fixture f;
+    CHECK(fixture_open(&f, NULL));
+    if (f.instance != NULL) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        wasm_trap trap;
+        uint32_t r = 0;
+        CHECK(call_i32(&f, "fib", 27, 0, &r, &trap) == 0 && r == 196418);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        fprintf(stderr, "fib(27): %.1f ms\n",
+                (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+    }
+    fixture_close(&f);
+}
+
+int main(int argc, char **argv)
+{
+    dir = argc > 1 ? argv[1] : ".";
+    RUN_TEST(test_host_functions);
+    RUN_TEST(test_exit_unwinds);
+    RUN_TEST(test_traps_name_the_function);
+    RUN_TEST(test_recursion_bomb);
+    RUN_TEST(test_interrupt_endless_loop);
+    RUN_TEST(test_memory_cap);
+    RUN_TEST(test_linking);
+    RUN_TEST(test_deep_nesting);
+    RUN_TEST(test_speed_fib);
+    return TESTS_DONE();
+}
