@@ -11,7 +11,12 @@
 
 #define CRICTL_COMMANDS(X)                                                                \
     X(version, "", "Display runtime version information")                                \
-    X(info, "", "Display information of the container runtime")
+    X(info, "", "Display information of the container runtime") \
+    X(pull, "", "Pull an image from a registry") \
+    X(images, "image,img", "List images") \
+    X(inspecti, "", "Return the status of one or more images") \
+    X(rmi, "", "Remove one or more images") \
+    X(imagefsinfo, "", "Return image filesystem info")
 
 typedef int (*crictl_command_fn)(crictl_ctx *ctx, int argc, char **argv);
 
