@@ -170,8 +170,10 @@ static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *b
     client_call *call = source->ptr;
     size_t available = call->body_length - call->body_offset;
     size_t n = available < length ? available : length;
-    memcpy(buf, call->body + call->body_offset, n);
-    call->body_offset += n;
+    if (n > 0) {
+        memcpy(buf, call->body + call->body_offset, n);
+        call->body_offset += n;
+    }
     if (call->body_offset == call->body_length)
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
     return (ssize_t)n;

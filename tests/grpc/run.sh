@@ -22,6 +22,14 @@ cleanup() {
 }
 trap cleanup EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+# ---- the gRPC layer alone (in-process server and client) ---------------------------------------
+if [[ -x $build/tests/grpc/test_grpc ]]; then
+  timeout 120 "$build/tests/grpc/test_grpc" || echo "FAIL test_grpc: exited $?"
+else
+  echo "SKIP test_grpc: $build/tests/grpc/test_grpc not built"
+fi
 sock=$tmp/wasmcri.sock
 
 pass() { echo "PASS $1"; }
