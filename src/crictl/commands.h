@@ -16,7 +16,22 @@
     X(images, "image,img", "List images") \
     X(inspecti, "", "Return the status of one or more images") \
     X(rmi, "", "Remove one or more images") \
-    X(imagefsinfo, "", "Return image filesystem info")
+    X(imagefsinfo, "", "Return image filesystem info") \
+    X(runp, "", "Run a new pod") \
+    X(pods, "", "List pods") \
+    X(inspectp, "", "Display the status of one or more pods") \
+    X(stopp, "", "Stop one or more running pods") \
+    X(rmp, "", "Remove one or more pods") \
+    X(statsp, "", "List pod statistics") \
+    X(create, "", "Create a new container") \
+    X(start, "", "Start one or more created containers") \
+    X(run, "", "Run a new container inside a sandbox") \
+    X(ps, "", "List containers") \
+    X(inspect, "", "Display the status of one or more containers") \
+    X(logs, "", "Fetch the logs of a container") \
+    X(stop, "", "Stop one or more running containers") \
+    X(rm, "", "Remove one or more containers") \
+    X(stats, "", "List container(s) resource usage statistics")
 
 typedef int (*crictl_command_fn)(crictl_ctx *ctx, int argc, char **argv);
 
