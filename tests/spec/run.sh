@@ -29,6 +29,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcod
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The runner's conversion directories go here too, so a killed run leaves nothing behind.
+export TMPDIR=$tmp
 
 # ---- the runner checks itself ------------------------------------------------------------
 # selftest NAME SCRIPT PASSED FAILED NA EXPECTED_EXIT

@@ -13,7 +13,7 @@
 (assert_return (invoke "splat" (i32.const -1)) (v128.const i64x2 -1 -1))
 (assert_return (invoke "fsplat" (f32.const nan)) (v128.const f32x4 nan:canonical nan:canonical nan:canonical nan:canonical))
 (assert_return (invoke "fsplat" (f32.const 2.5)) (v128.const f32x4 2.5 2.5 2.5 2.5))
-(assert_return (invoke "dsplat" (f64.const nan:0x4000000000001)) (v128.const f64x2 nan:arithmetic nan:arithmetic))
+(assert_return (invoke "dsplat" (f64.const nan:0x8000000000001)) (v128.const f64x2 nan:arithmetic nan:arithmetic))
 (assert_return (invoke "id" (v128.const f32x4 nan 1 -0 nan:0x400001)) (v128.const f32x4 nan:canonical 1 -0 nan:arithmetic))
 (assert_return (invoke "id" (v128.const i16x8 1 2 3 4 5 6 7 -1)) (v128.const i32x4 0x20001 0x40003 0x60005 0xffff0007))
 ;; WRONG on purpose: the third lane differs.
