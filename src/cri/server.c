@@ -107,7 +107,6 @@ static void dispatch(grpc_call *grpc, const char *path, const uint8_t *message, 
         return;
     }
     grpc_call_set_user(grpc, call);
-    grpc_call_on_cancel(grpc, forward_cancel, call);
     cri_log_debug("call %s", path);
     method->handler(call, call->request, method->data);
 }
@@ -271,6 +270,8 @@ void cri_call_on_cancel(cri_call *call, cri_cancel_fn on_cancel, void *data)
 {
     call->on_cancel = on_cancel;
     call->cancel_data = data;
+    /* Only calls that ask are cancelled at shutdown; unary calls in flight finish normally. */
+    grpc_call_on_cancel(call->grpc, on_cancel != NULL ? forward_cancel : NULL, call);
 }
 
 const char *cri_call_method(const cri_call *call)

@@ -46,9 +46,11 @@ void cri_call_fail(cri_call *call, const wc_error *err);
  * -1 (and does nothing) once the call is cancelled. */
 int cri_call_send(cri_call *call, const ProtobufCMessage *message);
 void cri_call_finish(cri_call *call, const wc_error *err);
-/* The client went away (stream reset, connection closed, server shutting down): the call must
- * still be ended. on_cancel, when set, runs once on the loop thread at that moment, so a
- * long-lived stream (GetContainerEvents) can end itself promptly. */
+/* The client went away (stream reset, connection closed): the call must still be ended, and
+ * its answers are dropped. on_cancel, when set, runs once on the loop thread at that moment, and
+ * also when the server shuts down, so a long-lived stream (GetContainerEvents) can end itself
+ * promptly; calls without it are left to finish. Set it from the handler itself (a call
+ * already cancelled when it is set gets no callback: check cri_call_cancelled then). */
 bool cri_call_cancelled(const cri_call *call);
 typedef void (*cri_cancel_fn)(cri_call *call, void *data);
 void cri_call_on_cancel(cri_call *call, cri_cancel_fn on_cancel, void *data);
