@@ -47,6 +47,9 @@ typedef struct compiler {
     size_t patch_count, patch_capacity;
     uint32_t *local_offsets;
     wasm_valtype *local_types;
+    size_t last_op;           /* where the last emitted instruction starts */
+    bool has_last_op;
+    size_t barrier;           /* a branch lands here: no fusion across it */
     bool failed;              /* out of memory somewhere: reported once at the end */
 } compiler;
 
@@ -263,7 +266,51 @@ static void emit(compiler *c, uint64_t word)
 
 static void emit_op(compiler *c, wasm_internal_op op)
 {
+    c->last_op = c->length;
+    c->has_last_op = true;
     emit(c, (uint64_t)op);
+}
+
+/* Marks the current position as a branch target. */
+static void set_label(compiler *c)
+{
+    c->barrier = c->length;
+}
+
+static bool fused_forms(wasm_internal_op op, wasm_internal_op *with_immediate,
+                        wasm_internal_op *with_local)
+{
+    switch (op) {
+#define WASM_FUSED_CASE(name) \
+    case WASM_OP_##name: \
+        *with_immediate = WASM_OP_##name##_IMM; \
+        *with_local = WASM_OP_##name##_LOCAL; \
+        return true;
+    WASM_FUSABLE_BINARY_OPS(WASM_FUSED_CASE)
+#undef WASM_FUSED_CASE
+    default:
+        return false;
+    }
+}
+
+/* Emits a numeric operator, fused with the CONST or LOCAL_GET just before it when possible
+ * (and no branch lands between them). */
+static void emit_numeric(compiler *c, wasm_internal_op op)
+{
+    wasm_internal_op with_immediate, with_local;
+    if (c->has_last_op && !c->failed && c->last_op >= c->barrier &&
+        c->last_op + 2 == c->length && fused_forms(op, &with_immediate, &with_local)) {
+        uint64_t previous = c->code[c->last_op];
+        if (previous == WASM_OP_CONST) {
+            c->code[c->last_op] = with_immediate;
+            return;
+        }
+        if (previous == WASM_OP_LOCAL_GET) {
+            c->code[c->last_op] = with_local;
+            return;
+        }
+    }
+    emit_op(c, op);
 }
 
 static void push_width(compiler *c, uint32_t width)
@@ -569,6 +616,7 @@ static bool compile_instruction(compiler *c)
         ctl->base_height = c->height - ctl->param_slots;
         ctl->width_base = c->width_count - ctl->param_count;
         if (op == 0x03) {
+            set_label(c);
             ctl->loop_target = c->length;
             emit_op(c, WASM_OP_LOOP);
         } else if (op == 0x04) {
@@ -586,6 +634,7 @@ static bool compile_instruction(compiler *c)
         if (ctl->else_patch != 0 && ctl->else_patch < c->length)
             c->code[ctl->else_patch] = c->length;
         ctl->else_patch = 0;
+        set_label(c);
         reset_to(c, ctl, ctl->params, ctl->param_count);
         break;
     }
@@ -595,6 +644,7 @@ static bool compile_instruction(compiler *c)
         if (ctl->else_patch != 0 && ctl->else_patch < c->length)
             c->code[ctl->else_patch] = c->length;
         resolve_patches(c, index);
+        set_label(c);
         reset_to(c, ctl, ctl->results, ctl->result_count);
         c->control_count--;
         if (ctl->kind == CTL_FUNC) {
@@ -775,7 +825,7 @@ static bool compile_instruction(compiler *c)
             if (!is_unary_numeric(op))
                 pop_width(c);
             if (op <= 0xbb)
-                emit_op(c, (wasm_internal_op)(WASM_OP_I32_EQZ + (op - 0x45)));
+                emit_numeric(c, (wasm_internal_op)(WASM_OP_I32_EQZ + (op - 0x45)));
             else
                 emit_op(c, (wasm_internal_op)(WASM_OP_I32_EXTEND8_S + (op - 0xc0)));
         } else {

@@ -216,6 +216,9 @@ int wasm_interp_call(wasm_store *store, wasm_func *func, uint64_t *args, wasm_tr
 #define WASM_INTERP_LABEL(name) &&op_##name,
         WASM_INTERNAL_OPS(WASM_INTERP_LABEL)
 #undef WASM_INTERP_LABEL
+#define WASM_INTERP_FUSED_LABELS(name) &&op_##name##_IMM, &&op_##name##_LOCAL,
+        WASM_FUSABLE_BINARY_OPS(WASM_INTERP_FUSED_LABELS)
+#undef WASM_INTERP_FUSED_LABELS
     };
     const uint32_t entry_frames = store->frame_count;
     const uint32_t max_frames = store->config.max_call_depth;
@@ -535,6 +538,31 @@ op_MEMORY_GROW: {
         sp[-1] = slot_of_f64(expr); \
         NEXT(); \
     }
+/* An operator with its right operand on the stack, as an immediate, or in a local. */
+#define I32_OPS(name, expr) \
+    op_##name: BINARY_I32(expr) \
+    op_##name##_IMM: { \
+        uint32_t a = (uint32_t)sp[-1], b = (uint32_t)*pc++; \
+        sp[-1] = (uint32_t)(expr); \
+        NEXT(); \
+    } \
+    op_##name##_LOCAL: { \
+        uint32_t a = (uint32_t)sp[-1], b = (uint32_t)fp[*pc++]; \
+        sp[-1] = (uint32_t)(expr); \
+        NEXT(); \
+    }
+#define I64_OPS(name, expr) \
+    op_##name: BINARY_I64(expr) \
+    op_##name##_IMM: { \
+        uint64_t a = sp[-1], b = *pc++; \
+        sp[-1] = (uint64_t)(expr); \
+        NEXT(); \
+    } \
+    op_##name##_LOCAL: { \
+        uint64_t a = sp[-1], b = fp[*pc++]; \
+        sp[-1] = (uint64_t)(expr); \
+        NEXT(); \
+    }
 #define COMPARE_F32(expr) { \
         float b = f32_of(sp[-1]), a = f32_of(sp[-2]); \
         sp--; \
@@ -549,27 +577,27 @@ op_MEMORY_GROW: {
     }
 
 op_I32_EQZ: sp[-1] = (uint32_t)sp[-1] == 0; NEXT();
-op_I32_EQ: BINARY_I32(a == b)
-op_I32_NE: BINARY_I32(a != b)
-op_I32_LT_S: BINARY_I32((int32_t)a < (int32_t)b)
-op_I32_LT_U: BINARY_I32(a < b)
-op_I32_GT_S: BINARY_I32((int32_t)a > (int32_t)b)
-op_I32_GT_U: BINARY_I32(a > b)
-op_I32_LE_S: BINARY_I32((int32_t)a <= (int32_t)b)
-op_I32_LE_U: BINARY_I32(a <= b)
-op_I32_GE_S: BINARY_I32((int32_t)a >= (int32_t)b)
-op_I32_GE_U: BINARY_I32(a >= b)
+I32_OPS(I32_EQ, a == b)
+I32_OPS(I32_NE, a != b)
+I32_OPS(I32_LT_S, (int32_t)a < (int32_t)b)
+I32_OPS(I32_LT_U, a < b)
+I32_OPS(I32_GT_S, (int32_t)a > (int32_t)b)
+I32_OPS(I32_GT_U, a > b)
+I32_OPS(I32_LE_S, (int32_t)a <= (int32_t)b)
+I32_OPS(I32_LE_U, a <= b)
+I32_OPS(I32_GE_S, (int32_t)a >= (int32_t)b)
+I32_OPS(I32_GE_U, a >= b)
 op_I64_EQZ: sp[-1] = sp[-1] == 0; NEXT();
-op_I64_EQ: BINARY_I64(a == b)
-op_I64_NE: BINARY_I64(a != b)
-op_I64_LT_S: BINARY_I64((int64_t)a < (int64_t)b)
-op_I64_LT_U: BINARY_I64(a < b)
-op_I64_GT_S: BINARY_I64((int64_t)a > (int64_t)b)
-op_I64_GT_U: BINARY_I64(a > b)
-op_I64_LE_S: BINARY_I64((int64_t)a <= (int64_t)b)
-op_I64_LE_U: BINARY_I64(a <= b)
-op_I64_GE_S: BINARY_I64((int64_t)a >= (int64_t)b)
-op_I64_GE_U: BINARY_I64(a >= b)
+I64_OPS(I64_EQ, a == b)
+I64_OPS(I64_NE, a != b)
+I64_OPS(I64_LT_S, (int64_t)a < (int64_t)b)
+I64_OPS(I64_LT_U, a < b)
+I64_OPS(I64_GT_S, (int64_t)a > (int64_t)b)
+I64_OPS(I64_GT_U, a > b)
+I64_OPS(I64_LE_S, (int64_t)a <= (int64_t)b)
+I64_OPS(I64_LE_U, a <= b)
+I64_OPS(I64_GE_S, (int64_t)a >= (int64_t)b)
+I64_OPS(I64_GE_U, a >= b)
 op_F32_EQ: COMPARE_F32(a == b)
 op_F32_NE: COMPARE_F32(a != b)
 op_F32_LT: COMPARE_F32(a < b)
@@ -594,9 +622,9 @@ op_I32_CTZ: {
     NEXT();
 }
 op_I32_POPCNT: sp[-1] = (uint32_t)__builtin_popcount((uint32_t)sp[-1]); NEXT();
-op_I32_ADD: BINARY_I32(a + b)
-op_I32_SUB: BINARY_I32(a - b)
-op_I32_MUL: BINARY_I32(a * b)
+I32_OPS(I32_ADD, a + b)
+I32_OPS(I32_SUB, a - b)
+I32_OPS(I32_MUL, a * b)
 op_I32_DIV_S: {
     int32_t b = (int32_t)(uint32_t)sp[-1], a = (int32_t)(uint32_t)sp[-2];
     if (b == 0)
@@ -631,21 +659,21 @@ op_I32_REM_U: {
     sp[-1] = a % b;
     NEXT();
 }
-op_I32_AND: BINARY_I32(a & b)
-op_I32_OR: BINARY_I32(a | b)
-op_I32_XOR: BINARY_I32(a ^ b)
-op_I32_SHL: BINARY_I32(a << (b & 31))
-op_I32_SHR_S: BINARY_I32((uint32_t)((int32_t)a >> (b & 31)))
-op_I32_SHR_U: BINARY_I32(a >> (b & 31))
+I32_OPS(I32_AND, a & b)
+I32_OPS(I32_OR, a | b)
+I32_OPS(I32_XOR, a ^ b)
+I32_OPS(I32_SHL, a << (b & 31))
+I32_OPS(I32_SHR_S, (uint32_t)((int32_t)a >> (b & 31)))
+I32_OPS(I32_SHR_U, a >> (b & 31))
 op_I32_ROTL: BINARY_I32(rotl32(a, b))
 op_I32_ROTR: BINARY_I32(rotr32(a, b))
 
 op_I64_CLZ: sp[-1] = sp[-1] ? (uint64_t)__builtin_clzll(sp[-1]) : 64; NEXT();
 op_I64_CTZ: sp[-1] = sp[-1] ? (uint64_t)__builtin_ctzll(sp[-1]) : 64; NEXT();
 op_I64_POPCNT: sp[-1] = (uint64_t)__builtin_popcountll(sp[-1]); NEXT();
-op_I64_ADD: BINARY_I64(a + b)
-op_I64_SUB: BINARY_I64(a - b)
-op_I64_MUL: BINARY_I64(a * b)
+I64_OPS(I64_ADD, a + b)
+I64_OPS(I64_SUB, a - b)
+I64_OPS(I64_MUL, a * b)
 op_I64_DIV_S: {
     int64_t b = (int64_t)sp[-1], a = (int64_t)sp[-2];
     if (b == 0)
@@ -680,12 +708,12 @@ op_I64_REM_U: {
     sp[-1] = a % b;
     NEXT();
 }
-op_I64_AND: BINARY_I64(a & b)
-op_I64_OR: BINARY_I64(a | b)
-op_I64_XOR: BINARY_I64(a ^ b)
-op_I64_SHL: BINARY_I64(a << (b & 63))
-op_I64_SHR_S: BINARY_I64((uint64_t)((int64_t)a >> (b & 63)))
-op_I64_SHR_U: BINARY_I64(a >> (b & 63))
+I64_OPS(I64_AND, a & b)
+I64_OPS(I64_OR, a | b)
+I64_OPS(I64_XOR, a ^ b)
+I64_OPS(I64_SHL, a << (b & 63))
+I64_OPS(I64_SHR_S, (uint64_t)((int64_t)a >> (b & 63)))
+I64_OPS(I64_SHR_U, a >> (b & 63))
 op_I64_ROTL: BINARY_I64(rotl64(a, b))
 op_I64_ROTR: BINARY_I64(rotr64(a, b))
 
