@@ -142,6 +142,27 @@ if kill -0 "$pid" 2>/dev/null; then pass grpc-daemon-survived
 else fail grpc-daemon-survived "the daemon died: $(tail -5 "$tmp/daemon.log")"; fi
 
 # ---- shutdown ----------------------------------------------------------------------------------
+# A GetContainerEvents subscriber is open at SIGTERM: its stream must end and the daemon exit.
+sub_pid=
+if [[ -f $stubs/api_pb2.py ]]; then
+  /usr/bin/python3 - "$sock" "$stubs" >"$tmp/subscriber.out" 2>&1 <<'PY' &
+import sys
+sys.path.insert(0, sys.argv[2])
+import grpc, api_pb2, api_pb2_grpc
+ch = grpc.insecure_channel("unix://" + sys.argv[1])
+stream = api_pb2_grpc.RuntimeServiceStub(ch).GetContainerEvents(api_pb2.GetEventsRequest(), timeout=30)
+print("subscribed", flush=True)
+try:
+    for event in stream:
+        pass
+    print("ended OK")
+except grpc.RpcError as e:
+    print("ended", e.code())
+PY
+  sub_pid=$!
+  for _ in $(seq 100); do grep -q subscribed "$tmp/subscriber.out" 2>/dev/null && break; sleep 0.05; done
+  sleep 0.2
+fi
 kill -TERM "$pid"
 rc=0
 for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
@@ -151,6 +172,17 @@ else
   wait "$pid"; rc=$?; pid=
   if ((rc == 0)) && [[ ! -e $sock ]]; then pass grpc-sigterm-clean-exit
   else fail grpc-sigterm-clean-exit "exit $rc, socket left: $([[ -e $sock ]] && echo yes || echo no); $(tail -5 "$tmp/daemon.log" | tr '\n' ' ')"; fi
+fi
+
+if [[ -n $sub_pid ]]; then
+  for _ in $(seq 100); do kill -0 "$sub_pid" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$sub_pid" 2>/dev/null; then
+    kill "$sub_pid"; fail grpc-sigterm-ends-event-stream "the subscriber still waits"
+  elif grep -q '^ended' "$tmp/subscriber.out"; then
+    pass grpc-sigterm-ends-event-stream
+  else
+    fail grpc-sigterm-ends-event-stream "$(tr '\n' ' ' <"$tmp/subscriber.out" | head -c 300)"
+  fi
 fi
 
 echo "--- daemon log (tail) ---"
