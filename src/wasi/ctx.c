@@ -71,6 +71,8 @@ static int add_preopen(wasi_ctx *ctx, const wasi_preopen *preopen, wc_error *err
                                                          : preopen->host_path);
     if (name == NULL)
         return wc_error_set(err, WC_ERESOURCE, "wasi: out of memory");
+    /* Read-only: no writing rights of its own; the inheriting ones stay whole so that a
+     * request to write reaches path_open, which refuses it with EROFS. */
     uint64_t rights = preopen->read_only ? WASI_RIGHTS_ALL & ~WASI_RIGHTS_WRITING
                                          : WASI_RIGHTS_ALL;
     wasi_fd_entry entry = {
@@ -78,7 +80,7 @@ static int add_preopen(wasi_ctx *ctx, const wasi_preopen *preopen, wc_error *err
         .filetype = WASI_FILETYPE_DIRECTORY,
         .read_only = preopen->read_only,
         .rights_base = rights,
-        .rights_inheriting = rights,
+        .rights_inheriting = WASI_RIGHTS_ALL,
         .preopen_name = steal_pointer(&name),
     };
     uint32_t guest_fd;

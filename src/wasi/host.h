@@ -25,6 +25,9 @@ typedef struct wasi_fd_entry {
     uint64_t rights_base;
     uint64_t rights_inheriting;
     char *preopen_name;        /* set for preopened directories only */
+    /* fd_readdir resumes here when asked for cookie readdir_cookie (see readdir.c). */
+    uint64_t readdir_cookie;
+    int64_t readdir_position;
 } wasi_fd_entry;
 
 struct wasi_ctx {

@@ -53,15 +53,18 @@ WASI_HANDLER(wasi_path_open)
     struct stat st;
     if (fstat(fd, &st) < 0)
         return wasi_errno_from_host(errno);
-    uint64_t allowed = dir->rights_inheriting;
+    /* Beneath a read-only preopen the inheriting rights keep the writing ones, so that a
+     * guest's wish to write (wasi-libc masks its request with them) reaches us and is refused
+     * above with EROFS instead of silently opening read-only. */
+    uint64_t base_allowed = dir->rights_inheriting;
     if (dir->read_only)
-        allowed &= ~WASI_RIGHTS_WRITING;
+        base_allowed &= ~WASI_RIGHTS_WRITING;
     wasi_fd_entry entry = {
         .host_fd = steal_fd(&fd),
         .filetype = wasi_filetype_from_mode(st.st_mode, -1),
         .read_only = dir->read_only,
-        .rights_base = rights_base & allowed,
-        .rights_inheriting = rights_inheriting & allowed,
+        .rights_base = rights_base & base_allowed,
+        .rights_inheriting = rights_inheriting & dir->rights_inheriting,
     };
     uint32_t guest_fd;
     e = wasi_fd_insert(call->ctx, &entry, &guest_fd);
@@ -198,8 +201,13 @@ WASI_HANDLER(wasi_path_readlink)
         return e;
     char contents[PATH_MAX];
     ssize_t n = readlinkat(link, "", contents, sizeof contents);
-    if (n < 0)
+    if (n < 0) {
+        struct stat st;
+        /* An empty path names the fd's own file; not a symlink is EINVAL, as readlink(2). */
+        if (errno == ENOENT && fstatat(link, "", &st, AT_EMPTY_PATH) == 0 && !S_ISLNK(st.st_mode))
+            return WASI_EINVAL;
         return wasi_errno_from_host(errno);
+    }
     /* Like readlink(2), a short buffer gets the first bytes. */
     uint32_t used = (size_t)n < buf_len ? (uint32_t)n : buf_len;
     memcpy(out, contents, used);

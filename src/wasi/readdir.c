@@ -1,6 +1,9 @@
-/* readdir.c - fd_readdir: directory entries packed as WASI dirents. The cookie of an entry is
- * the kernel's d_off (where the next entry starts), so reading resumes with a seek. Each call
- * opens the directory afresh: preopens are O_PATH fds, which cannot be read. */
+/* readdir.c - fd_readdir: directory entries packed as WASI dirents. A cookie is the index of
+ * the next entry (1, 2, 3...), not the kernel's d_off: d_off may be a 63-bit hash, and guests
+ * keep cookies in a 32-bit long (telldir). The fd remembers the kernel position of the cookie
+ * where the last call stopped, so reading a directory through is linear; any other cookie
+ * reads from the start. Each call opens the directory afresh: preopens are O_PATH fds, which
+ * cannot be read. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +51,14 @@ WASI_HANDLER(wasi_fd_readdir)
     cleanup_close int dir = openat(entry->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
         return wasi_errno_from_host(errno);
-    if (cookie != 0 && lseek(dir, (off_t)cookie, SEEK_SET) < 0)
-        return wasi_errno_from_host(errno);
+    uint64_t index = 0;  /* the index of the next entry the kernel returns */
+    if (cookie != 0 && cookie == entry->readdir_cookie) {
+        if (lseek(dir, (off_t)entry->readdir_position, SEEK_SET) < 0)
+            return wasi_errno_from_host(errno);
+        index = cookie;
+    }
+    uint64_t resume_cookie = index;
+    int64_t resume_position = index ? entry->readdir_position : 0;
 
     uint32_t used = 0;
     char chunk[8192] __attribute__((aligned(8)));
@@ -62,10 +71,12 @@ WASI_HANDLER(wasi_fd_readdir)
         for (long at = 0; at < n && used < buf_len;) {
             const struct linux_dirent64 *d = (const struct linux_dirent64 *)(chunk + at);
             at += d->d_reclen;
+            if (index++ < cookie)
+                continue; /* before the cookie: skipped */
             uint32_t name_len = (uint32_t)strlen(d->d_name);
             uint8_t header[WASI_DIRENT_SIZE] = { 0 };
             for (int i = 0; i < 8; i++) {
-                header[WASI_DIRENT_NEXT + i] = (uint8_t)((uint64_t)d->d_off >> (8 * i));
+                header[WASI_DIRENT_NEXT + i] = (uint8_t)(index >> (8 * i));
                 header[WASI_DIRENT_INO + i] = (uint8_t)(d->d_ino >> (8 * i));
             }
             for (int i = 0; i < 4; i++)
@@ -80,8 +91,14 @@ WASI_HANDLER(wasi_fd_readdir)
             part = room < name_len ? room : name_len;
             memcpy(out + used, d->d_name, part);
             used += part;
+            if (part == name_len) { /* emitted whole: the next call may start after it */
+                resume_cookie = index;
+                resume_position = d->d_off;
+            }
         }
     }
+    entry->readdir_cookie = resume_cookie;
+    entry->readdir_position = resume_position;
     wasi_store_u32(call, used_ptr, used);
     return WASI_ESUCCESS;
 }

@@ -10,9 +10,10 @@
 
 uint32_t wasi_open_beneath(int dirfd, const char *path, int flags, unsigned mode, int *out)
 {
+    /* openat2 refuses a mode without O_CREAT/O_TMPFILE (O_TMPFILE contains O_DIRECTORY). */
     struct open_how how = {
         .flags = (uint64_t)(flags | O_CLOEXEC),
-        .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+        .mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
     };
     for (int attempt = 0; attempt < 64; attempt++) {

@@ -1,0 +1,3 @@
+;; Spins forever: only --timeout ends it.
+(module
+  (func (export "_start") (loop $forever (br $forever))))

@@ -1,0 +1,3 @@
+(module
+  (import "env" "launch_missiles" (func))
+  (func (export "_start")))

@@ -1,0 +1,3 @@
+(module
+  (func $crash (unreachable))
+  (func (export "_start") (call $crash)))
