@@ -40,7 +40,8 @@ start_daemon() {
     "$@" 2>>"$tmp/daemon.log" &
   pid=$!
   for _ in $(seq 100); do
-    [[ -S $sock ]] && return 0
+    # Answering, not just present: a stale socket file may be there before the daemon binds.
+    [[ -S $sock ]] && "$ctl" -r "unix://$sock" version >/dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
   done
@@ -87,6 +88,24 @@ if ! start_daemon; then
   exit 1
 fi
 pass grpc-daemon-start
+
+# A second daemon must not steal a live socket.
+if out=$("$daemon" --listen "$sock" --root "$tmp/root2" --state "$tmp/state2" 2>&1); then
+  fail grpc-refuse-live-socket "a second daemon started on a live socket"
+elif grep -q "another server is listening" <<<"$out"; then
+  pass grpc-refuse-live-socket
+else
+  fail grpc-refuse-live-socket "$out"
+fi
+
+# After kill -9 the stale socket file is replaced on the next start.
+kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=
+if [[ -S $sock ]] && start_daemon && "$ctl" -r "unix://$sock" version >/dev/null 2>&1; then
+  pass grpc-restart-after-kill-9
+else
+  fail grpc-restart-after-kill-9 "$(tail -3 "$tmp/daemon.log")"
+  [[ -n $pid ]] || exit 1
+fi
 
 mode_bits=$(stat -c %a "$sock")
 if [[ $mode_bits == 660 ]]; then pass grpc-socket-mode-0660; else fail grpc-socket-mode-0660 "mode $mode_bits"; fi
