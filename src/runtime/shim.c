@@ -17,6 +17,7 @@
 #include "runtime/exit_status.h"
 #include "runtime/instance_spec.h"
 #include "runtime/log_writer.h"
+#include "runtime/module_slim.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "wasi/wasi.h"
@@ -156,7 +157,7 @@ static void run_instance(const rt_instance_spec *spec, int stdout_fd, int stderr
     for (size_t i = 0; i < spec->preopen_count; i++)
         preopens[i] = (wasi_preopen){ spec->preopens[i].host_path, spec->preopens[i].guest_path,
                                       spec->preopens[i].read_only };
-    if (wc_read_file(spec->module_path, &bytes, &length, &err) < 0
+    if (rt_module_load_slim(spec->module_path, &bytes, &length, &err) < 0
         || wasm_module_new(bytes, length, &module, &err) < 0)
         goto failed;
     free(steal_pointer(&bytes)); /* the engine keeps its own copy */
