@@ -293,13 +293,19 @@ static bool fused_forms(wasm_internal_op op, wasm_internal_op *with_immediate,
     }
 }
 
-/* Emits a numeric operator, fused with the CONST or LOCAL_GET just before it when possible
- * (and no branch lands between them). */
+/* True when the last instruction, `words` long, may be fused with the next one: it is the
+ * last thing emitted and no branch lands between them. */
+static bool fusable_last(const compiler *c, size_t words)
+{
+    return c->has_last_op && !c->failed && c->last_op >= c->barrier &&
+           c->last_op + words == c->length;
+}
+
+/* Emits a numeric operator, fused with the CONST or LOCAL_GET just before it when possible. */
 static void emit_numeric(compiler *c, wasm_internal_op op)
 {
     wasm_internal_op with_immediate, with_local;
-    if (c->has_last_op && !c->failed && c->last_op >= c->barrier &&
-        c->last_op + 2 == c->length && fused_forms(op, &with_immediate, &with_local)) {
+    if (fusable_last(c, 2) && fused_forms(op, &with_immediate, &with_local)) {
         uint64_t previous = c->code[c->last_op];
         if (previous == WASM_OP_CONST) {
             c->code[c->last_op] = with_immediate;
@@ -435,6 +441,12 @@ static void emit_branch(compiler *c, uint32_t depth, bool conditional)
     uint32_t keep = label->kind == CTL_LOOP ? label->param_slots : label->result_slots;
     uint32_t dest = label->base_height;
     if (c->height == dest + keep) {
+        if (conditional && fusable_last(c, 1) && c->code[c->last_op] == WASM_OP_I32_EQZ) {
+            /* i32.eqz; br_if: one inverted jump */
+            c->code[c->last_op] = WASM_OP_JUMP_IF_ZERO;
+            emit_target(c, depth, &dest, &keep);
+            return;
+        }
         emit_op(c, conditional ? WASM_OP_JUMP_IF_NONZERO : WASM_OP_JUMP);
         emit_target(c, depth, &dest, &keep);
     } else {
@@ -728,8 +740,19 @@ static bool compile_instruction(compiler *c)
     }
     case 0x21: { /* local.set */
         uint32_t index = read_u32(c);
-        emit_local(c, index, WASM_OP_LOCAL_SET, WASM_OP_LOCAL_SET_V128);
         pop_width(c);
+        if (c->local_types[index] != WASM_V128 && fusable_last(c, 2)) {
+            uint64_t previous = c->code[c->last_op];
+            if (previous == WASM_OP_LOCAL_GET || previous == WASM_OP_CONST) {
+                uint64_t operand = c->code[c->last_op + 1];
+                bool copy = previous == WASM_OP_LOCAL_GET;
+                c->code[c->last_op] = copy ? WASM_OP_LOCAL_COPY : WASM_OP_LOCAL_SET_CONST;
+                c->code[c->last_op + 1] = copy ? operand : c->local_offsets[index];
+                emit(c, copy ? c->local_offsets[index] : operand);
+                break;
+            }
+        }
+        emit_local(c, index, WASM_OP_LOCAL_SET, WASM_OP_LOCAL_SET_V128);
         break;
     }
     case 0x22: /* local.tee */

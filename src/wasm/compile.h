@@ -41,6 +41,8 @@
     X(LOCAL_GET_V128)   /* slot */ \
     X(LOCAL_SET_V128)   /* slot */ \
     X(LOCAL_TEE_V128)   /* slot */ \
+    X(LOCAL_COPY)       /* from slot, to slot: local.get a; local.set b */ \
+    X(LOCAL_SET_CONST)  /* slot, value: i32/i64/f32/f64.const c; local.set x */ \
     X(GLOBAL_GET)       /* global index */ \
     X(GLOBAL_SET)       /* global index */ \
     X(GLOBAL_GET_V128)  /* global index */ \

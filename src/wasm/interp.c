@@ -432,6 +432,15 @@ op_LOCAL_TEE_V128:
     pc++;
     NEXT();
 
+op_LOCAL_COPY:
+    fp[pc[1]] = fp[pc[0]];
+    pc += 2;
+    NEXT();
+op_LOCAL_SET_CONST:
+    fp[pc[0]] = pc[1];
+    pc += 2;
+    NEXT();
+
 op_GLOBAL_GET:
     *sp++ = instance->globals[*pc++]->value.i64;
     NEXT();

@@ -200,6 +200,9 @@ wasm_store *wasm_caller_store(wasm_caller *caller)
 int wasm_func_call(wasm_store *store, wasm_func *func, const wasm_value *args,
                    wasm_value *results, wasm_trap *trap)
 {
+    wasm_trap ignored;
+    if (trap == NULL)
+        trap = &ignored;
     wasm_trap_set(trap, WASM_TRAP_NONE);
     trap->message[0] = '\0';
     if (func->is_host) {
