@@ -143,6 +143,21 @@ fi
 out=$("$ctl" -r "unix://$sock" nosuchcommand 2>&1)
 if (($? != 0)); then pass crictl-unknown-command; else fail crictl-unknown-command "exit 0: $out"; fi
 
+# ---- plain HTTP/2 from curl (a third HTTP/2 implementation) ---------------------------------------
+if command -v curl >/dev/null && curl --version | grep -q nghttp2; then
+  h2() { curl -s --max-time 5 --http2-prior-knowledge --unix-socket "$sock" -o "$tmp/h2.body" -w '%{http_code}' "$@"; }
+  code=$(h2 -X POST -H 'content-type: text/plain' --data x http://localhost/runtime.v1.RuntimeService/Version)
+  if [[ $code == 415 ]]; then pass h2-wrong-content-type-415; else fail h2-wrong-content-type-415 "HTTP $code"; fi
+  code=$(h2 http://localhost/runtime.v1.RuntimeService/Version)
+  if [[ $code == 405 ]]; then pass h2-get-405; else fail h2-get-405 "HTTP $code"; fi
+  code=$(printf '\0\0\0\0\0' | h2 -H 'content-type: application/grpc' -H 'te: trailers' \
+    --data-binary @- http://localhost/runtime.v1.RuntimeService/Version)
+  if [[ $code == 200 ]] && grep -q wasmcri "$tmp/h2.body"; then pass h2-grpc-by-hand
+  else fail h2-grpc-by-hand "HTTP $code"; fi
+else
+  echo "SKIP h2-curl: curl without HTTP/2"
+fi
+
 # ---- an independent client ---------------------------------------------------------------------
 stubs=$tmp/stubs
 mkdir -p "$stubs"
