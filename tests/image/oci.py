@@ -6,7 +6,7 @@ hostile tar entries.
   oci.py layout DIR busybox                 an OCI layout (for skopeo) with a busybox rootfs
   oci.py push REGISTRY NAME:TAG KIND [USER:PASS]
       KIND: busybox | wasm-artifact=FILE | wasm-entrypoint=FILE | wasm-arch=FILE |
-            bad-digest | bad-mediatype | bad-wasm | hostile-dotdot | hostile-symlink |
+            bad-mediatype | bad-wasm | hostile-dotdot | hostile-symlink |
             hostile-hardlink | device-node | whiteout
   prints the manifest digest
 """
@@ -101,7 +101,7 @@ def build(kind):
         module = open(kind.split('=', 1)[1], 'rb').read()
         return image([('application/vnd.wasm.content.layer.v1+wasm', module, None,
                        {'org.opencontainers.image.title': os.path.basename(kind.split('=', 1)[1])})],
-                     arch='wasm', config_media='application/vnd.wasm.config.v0+json')
+                     {'Cmd': []}, arch='wasm', config_media='application/vnd.wasm.config.v0+json')
     if kind.startswith('wasm-entrypoint=') or kind.startswith('wasm-arch='):
         path = kind.split('=', 1)[1]
         module = open(path, 'rb').read()
@@ -115,18 +115,19 @@ def build(kind):
     if kind == 'bad-mediatype':
         blob = b'just some bytes'
         return image([('application/x-unknown-layer', blob, None, None)])
-    if kind == 'bad-digest':
-        manifest, blobs = image([tar_layer([file_entry('a.txt', b'hello')])])
-        # The registry stores the tampered bytes under the honest digest only if we lie in the
-        # manifest: point the layer at a digest whose blob holds different content.
-        return manifest, blobs, 'tamper'
     if kind == 'hostile-dotdot':
         return image([tar_layer([file_entry('../escaped-dotdot', b'x')])])
+    escape = os.environ.get('OCI_ESCAPE_DIR', '/tmp')
     if kind == 'hostile-symlink':
-        return image([tar_layer([(info('evil', tarfile.SYMTYPE, link='/tmp'), None),
+        # An absolute symlink, then a file written "through" it: must not land in escape.
+        return image([tar_layer([(info('evil', tarfile.SYMTYPE, link=escape), None),
                                  file_entry('evil/escaped-symlink', b'x')])])
     if kind == 'hostile-hardlink':
-        return image([tar_layer([(info('passwd', tarfile.LNKTYPE, link='../../../../etc/passwd'), None)])])
+        # A hardlink whose target is reached through a symlink pointing out of the rootfs.
+        return image([tar_layer([(info('out', tarfile.SYMTYPE, link=escape), None),
+                                 (info('stolen', tarfile.LNKTYPE, link='out/secret'), None)])])
+    if kind == 'hostile-hardlink-abs':
+        return image([tar_layer([(info('stolen', tarfile.LNKTYPE, link=escape + '/secret'), None)])])
     if kind == 'device-node':
         dev = info('dev-null', tarfile.CHRTYPE, mode=0o666)
         dev.devmajor, dev.devminor = 1, 3
@@ -150,25 +151,9 @@ def request(method, url, data=None, headers=None, creds=None):
 
 def push(registry, ref, kind, creds=None):
     name, tag = ref.rsplit(':', 1)
-    built = build(kind)
-    manifest, blobs = built[0], built[1]
-    tamper = len(built) > 2
+    manifest, blobs = build(kind)
     base = 'http://%s/v2/%s' % (registry, name)
     for digest, blob in blobs.items():
-        if tamper and digest != json.loads(manifest)['config']['digest']:
-            # Store different bytes under another digest, then make the manifest claim them.
-            other = blob + b'tampered'
-            real = sha(other)
-            up = request('POST', base + '/blobs/uploads/', b'', creds=creds)
-            location = up.headers['Location']
-            sep = '&' if '?' in location else '?'
-            if location.startswith('/'):
-                location = 'http://' + registry + location
-            request('PUT', location + sep + 'digest=' + real, other,
-                    {'Content-Type': 'application/octet-stream'}, creds)
-            manifest = manifest.replace(digest.encode(), real.encode())
-            # The manifest still claims the original size; the digest check must catch it.
-            continue
         up = request('POST', base + '/blobs/uploads/', b'', creds=creds)
         location = up.headers['Location']
         if location.startswith('/'):
