@@ -9,9 +9,11 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: wasmcri spectest [-v] [--timeout SECONDS] FILE.wast|FILE.json...\n"
+    fputs("usage: wasmcri spectest [-v] [--check-messages] [--timeout SECONDS] FILE.wast|FILE.json...\n"
           "  -v              report every failing command (default: the first 20 per file)\n"
           "                  and show what spectest.print* prints\n"
+          "  --check-messages  assert_malformed/invalid/unlinkable also need the engine's\n"
+          "                  error message to contain the expected text\n"
           "  --timeout S     interrupt a command running longer than S seconds (default 60,\n"
           "                  0 = never)\n",
           out);
@@ -33,6 +35,8 @@ int wasmcri_spectest_command(int argc, char **argv)
         if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
             options.max_reported = 0;
             options.host_output = stdout;
+        } else if (strcmp(arg, "--check-messages") == 0) {
+            options.check_messages = true;
         } else if (strcmp(arg, "--timeout") == 0 && first + 1 < argc) {
             char *end = NULL;
             unsigned long seconds = strtoul(argv[++first], &end, 10);

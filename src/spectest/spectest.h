@@ -18,6 +18,8 @@ typedef struct spectest_options {
     unsigned max_reported;      /* failures reported per file; 0 = all */
     FILE *host_output;          /* where spectest.print* write (NULL: discarded) */
     unsigned command_timeout_ms;/* a command running longer is interrupted; 0 = no deadline */
+    bool check_messages;        /* assert_malformed/invalid/unlinkable also need the engine's
+                                 * error message to contain the script's text */
 } spectest_options;
 
 typedef struct spectest_counts {
