@@ -13,6 +13,8 @@
 #include "util/cleanup.h"
 #include "wasm/module.h"
 #include "wasm/reader.h"
+#include "wasm/simd.h"
+#include "wasm/skim.h"
 
 #define EOF_TEXT "unexpected end of section or function"
 /* Locals per function, parameters excluded: far above real code, low enough that a hostile
@@ -40,6 +42,21 @@ static int fail(decoder *d, const char *text)
 {
     return wasm_reader_fail(&d->r, d->err, text);
 }
+
+/* Room to allocate for a vector of `count` elements: never more than the bytes left, since
+ * every element takes at least one byte. A larger count is bound to run out, and then the
+ * element's own read reports it with the spec's text; a hostile count allocates nothing absurd. */
+static uint32_t capacity(const decoder *d, uint32_t count)
+{
+    size_t left = wasm_reader_left(&d->r);
+    return count < left ? count : (uint32_t)left;
+}
+
+#define GUARD(i, cap)                  \
+    do {                               \
+        if ((i) >= (cap))              \
+            return fail(d, EOF_TEXT);  \
+    } while (0)
 
 /* ---- small readers ------------------------------------------------------------------- */
 
@@ -156,14 +173,46 @@ static int read_globaltype(decoder *d, wasm_globaltype *out)
 
 /* ---- constant expressions ------------------------------------------------------------ */
 
-/* Skips one instruction's immediates (the opcode is already read). Knows every opcode's
- * immediate layout so a non-constant instruction still decodes and the validator can say
- * "constant expression required"; an opcode that does not exist is "illegal opcode". */
-static int skip_immediates(wasm_reader *r, uint8_t op, int *depth, wc_error *err)
+static bool is_valtype_byte(uint8_t b)
+{
+    return b == WASM_I32 || b == WASM_I64 || b == WASM_F32 || b == WASM_F64 || b == WASM_V128
+           || b == WASM_FUNCREF || b == WASM_EXTERNREF;
+}
+
+static int zero_byte(wasm_reader *r, wc_error *err)
+{
+    uint8_t b;
+    if (wasm_read_u8(r, &b, err) < 0)
+        return -1;
+    if (b != 0) {
+        r->pos--;
+        return wasm_reader_fail(r, err, "zero byte expected");
+    }
+    return 0;
+}
+
+static int memarg(wasm_reader *r, wc_error *err)
 {
     uint32_t u;
+    if (wasm_read_u32(r, &u, err) < 0)
+        return -1;
+    return wasm_read_u32(r, &u, err);
+}
+
+bool wasm_data_count_required(const wasm_module *m)
+{
+    /* Bulk memory needs the segment count before the code. A module without any data section
+     * just has no segments to name (an invalid index, not a malformed module). */
+    return m != NULL && !m->has_data_count && m->data_count > 0;
+}
+
+int wasm_skim_instruction(wasm_reader *r, const wasm_module *m, uint8_t op, int *depth,
+                          wc_error *err)
+{
+    uint32_t u, n;
     int64_t s;
     const uint8_t *bytes;
+    uint8_t b;
     switch (op) {
     case 0x00: case 0x01: case 0x05: case 0x0f: case 0x1a: case 0x1b: case 0xd1:
         return 0;
@@ -172,31 +221,45 @@ static int skip_immediates(wasm_reader *r, uint8_t op, int *depth, wc_error *err
         return 0;
     case 0x02: case 0x03: case 0x04:
         (*depth)++;
-        return wasm_read_sleb(r, 33, &s, err);
+        if (wasm_read_sleb(r, 33, &s, err) < 0)
+            return -1;
+        if (s < 0 && s != -0x40 && !is_valtype_byte((uint8_t)(s & 0x7f)))
+            return wasm_reader_fail(r, err, "malformed value type");
+        return 0;
     case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
     case 0x25: case 0x26: case 0xd2:
         return wasm_read_u32(r, &u, err);
-    case 0x0e: {
-        uint32_t n;
-        if (wasm_read_count(r, 1, &n, err) < 0)
+    case 0x0e:
+        if (wasm_read_u32(r, &n, err) < 0)
             return -1;
-        for (uint32_t i = 0; i <= n; i++)
+        for (uint64_t i = 0; i <= n; i++)
             if (wasm_read_u32(r, &u, err) < 0)
                 return -1;
         return 0;
-    }
     case 0x11:
-        if (wasm_read_u32(r, &u, err) < 0)
+        return memarg(r, err);
+    case 0x1c:
+        if (wasm_read_u32(r, &n, err) < 0)
             return -1;
-        return wasm_read_u32(r, &u, err);
-    case 0x1c: {
-        uint32_t n;
-        if (wasm_read_count(r, 1, &n, err) < 0)
+        for (uint32_t i = 0; i < n; i++) {
+            if (wasm_read_u8(r, &b, err) < 0)
+                return -1;
+            if (!is_valtype_byte(b)) {
+                r->pos--;
+                return wasm_reader_fail(r, err, "malformed value type");
+            }
+        }
+        return 0;
+    case 0x3f: case 0x40:
+        return zero_byte(r, err);
+    case 0xd0:
+        if (wasm_read_u8(r, &b, err) < 0)
             return -1;
-        return wasm_read_bytes(r, n, &bytes, err);
-    }
-    case 0x3f: case 0x40: case 0xd0:
-        return wasm_read_bytes(r, 1, &bytes, err);
+        if (b != WASM_FUNCREF && b != WASM_EXTERNREF) {
+            r->pos--;
+            return wasm_reader_fail(r, err, "malformed reference type");
+        }
+        return 0;
     case 0x41:
         return wasm_read_sleb(r, 32, &s, err);
     case 0x42:
@@ -206,50 +269,85 @@ static int skip_immediates(wasm_reader *r, uint8_t op, int *depth, wc_error *err
     case 0x44:
         return wasm_read_bytes(r, 8, &bytes, err);
     case 0xfc:
-        if (wasm_read_u32(r, &u, err) < 0)
+        if (wasm_read_u32(r, &n, err) < 0)
             return -1;
-        switch (u) {
+        switch (n) {
         case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
             return 0;
-        case 9: case 13: case 15: case 16: case 17:
-            return wasm_read_u32(r, &u, err);
-        case 8: case 12: case 14:
+        case 8: case 9:
             if (wasm_read_u32(r, &u, err) < 0)
                 return -1;
-            return u == 8 ? wasm_read_bytes(r, 1, &bytes, err) : wasm_read_u32(r, &u, err);
+            if (wasm_data_count_required(m))
+                return wasm_reader_fail(r, err, "data count section required");
+            return n == 8 ? zero_byte(r, err) : 0;
+        case 13: case 15: case 16: case 17:
+            return wasm_read_u32(r, &u, err);
+        case 12: case 14:
+            return memarg(r, err);
         case 10:
-            return wasm_read_bytes(r, 2, &bytes, err);
+            if (zero_byte(r, err) < 0)
+                return -1;
+            return zero_byte(r, err);
         case 11:
-            return wasm_read_bytes(r, 1, &bytes, err);
+            return zero_byte(r, err);
         default:
             return wasm_reader_fail(r, err, "illegal opcode");
         }
-    case 0xfd:
-        if (wasm_read_u32(r, &u, err) < 0)
+    case 0xfd: {
+        if (wasm_read_u32(r, &n, err) < 0)
             return -1;
-        if (u <= 0x0b || u == 0x5c || u == 0x5d)
-            return wasm_read_u32(r, &u, err) < 0 ? -1 : wasm_read_u32(r, &u, err);
-        if (u == 0x0c || u == 0x0d)
-            return wasm_read_bytes(r, 16, &bytes, err);
-        if (u >= 0x15 && u <= 0x22)
-            return wasm_read_bytes(r, 1, &bytes, err);
-        if (u >= 0x54 && u <= 0x5b) {
-            if (wasm_read_u32(r, &u, err) < 0 || wasm_read_u32(r, &u, err) < 0)
+        const wasm_simd_op *simd = wasm_simd_op_lookup(n);
+        if (simd == NULL)
+            return wasm_reader_fail(r, err, "illegal opcode");
+        switch (simd->immediate) {
+        case WASM_SIMD_IMM_NONE: return 0;
+        case WASM_SIMD_IMM_MEMARG: return memarg(r, err);
+        case WASM_SIMD_IMM_MEMARG_LANE:
+            if (memarg(r, err) < 0)
                 return -1;
             return wasm_read_bytes(r, 1, &bytes, err);
+        case WASM_SIMD_IMM_LANE: return wasm_read_bytes(r, 1, &bytes, err);
+        case WASM_SIMD_IMM_V128: case WASM_SIMD_IMM_SHUFFLE:
+            return wasm_read_bytes(r, 16, &bytes, err);
         }
         return 0;
+    }
     default:
-        if (op >= 0x28 && op <= 0x3e) {
-            if (wasm_read_u32(r, &u, err) < 0)
-                return -1;
-            return wasm_read_u32(r, &u, err);
-        }
+        if (op >= 0x28 && op <= 0x3e)
+            return memarg(r, err);
         if (op >= 0x45 && op <= 0xc4)
             return 0;
         r->pos--;
         return wasm_reader_fail(r, err, "illegal opcode");
     }
+}
+
+int wasm_body_ran_out(const wasm_module *m, wasm_reader *r, wc_error *err)
+{
+    /* The spec's decoder reads a body from the module stream, not bounded by the body's size:
+     * it goes on into the next byte. An `end` there (0x0b) closes the body one byte too late
+     * ("section size mismatch"); another byte is "not an END opcode"; nothing is the end. */
+    if (r->end < m->bytes + m->length)
+        return wasm_reader_fail(r, err, *r->end == 0x0b ? "section size mismatch"
+                                                        : "END opcode expected");
+    return wasm_reader_fail(r, err, "unexpected end of section or function");
+}
+
+int wasm_skim_body(const wasm_module *m, const wasm_module_code *code, wc_error *err)
+{
+    wasm_reader r = wasm_reader_make(m->bytes, code->body, code->body + code->body_length,
+                                     EOF_TEXT);
+    int depth = 1;
+    while (depth > 0) {
+        if (r.pos >= r.end)
+            return wasm_body_ran_out(m, &r, err);
+        uint8_t op = *r.pos++;
+        if (wasm_skim_instruction(&r, m, op, &depth, err) < 0)
+            return -1;
+    }
+    if (r.pos != r.end)
+        return wasm_reader_fail(&r, err, "section size mismatch");
+    return 0;
 }
 
 static int read_const_expr(decoder *d, wasm_const_expr *out)
@@ -260,7 +358,7 @@ static int read_const_expr(decoder *d, wasm_const_expr *out)
         uint8_t op;
         if (wasm_read_u8(&d->r, &op, d->err) < 0)
             return -1;
-        if (skip_immediates(&d->r, op, &depth, d->err) < 0)
+        if (wasm_skim_instruction(&d->r, NULL, op, &depth, d->err) < 0)
             return -1;
     }
     out->code = start;
@@ -283,7 +381,7 @@ static void declare_expr_refs(wasm_module *m, const wasm_const_expr *expr)
                 m->func_declared[index] = true;
             continue;
         }
-        if (skip_immediates(&r, op, &depth, NULL) < 0)
+        if (wasm_skim_instruction(&r, NULL, op, &depth, NULL) < 0)
             return;
     }
 }
@@ -294,44 +392,54 @@ static int decode_types(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 3, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
-    m->types = calloc(count ? count : 1, sizeof *m->types);
+    uint32_t cap = capacity(d, count);
+    m->types = calloc(cap + 1, sizeof *m->types);
     if (m->types == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u types", count);
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         uint8_t form;
         if (wasm_read_u8(&d->r, &form, d->err) < 0)
             return -1;
         if (form != 0x60) {
             d->r.pos--;
-            return fail(d, "malformed function type");
+            /* The form is a one-byte signed LEB128 (-0x20): the spec's texts are LEB ones. */
+            return fail(d, form & 0x80 ? "integer representation too long" : "integer too large");
         }
         uint32_t params, results;
-        if (wasm_read_count(&d->r, 1, &params, d->err) < 0)
+        if (wasm_read_u32(&d->r, &params, d->err) < 0)
             return -1;
+        uint32_t param_cap = capacity(d, params);
         /* One array holds both: results follow the params. */
-        wasm_valtype *types = calloc((size_t)params + 1, sizeof *types);
+        wasm_valtype *types = calloc((size_t)param_cap + 1, sizeof *types);
         if (types == NULL)
             return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding type %u", i);
         m->types[i].params = types;
         m->types[i].results = types + params;
-        m->types[i].param_count = params;
+        m->types[i].param_count = 0;
         m->type_count = i + 1;
-        for (uint32_t k = 0; k < params; k++)
+        for (uint32_t k = 0; k < params; k++) {
+            GUARD(k, param_cap);
             if (read_valtype(d, &types[k]) < 0)
                 return -1;
-        if (wasm_read_count(&d->r, 1, &results, d->err) < 0)
+        }
+        m->types[i].param_count = params;
+        if (wasm_read_u32(&d->r, &results, d->err) < 0)
             return -1;
-        types = realloc(types, ((size_t)params + results + 1) * sizeof *types);
+        uint32_t result_cap = capacity(d, results);
+        types = realloc(types, ((size_t)params + result_cap + 1) * sizeof *types);
         if (types == NULL)
             return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding type %u", i);
         m->types[i].params = types;
         m->types[i].results = types + params;
         m->types[i].result_count = results;
-        for (uint32_t k = 0; k < results; k++)
+        for (uint32_t k = 0; k < results; k++) {
+            GUARD(k, result_cap);
             if (read_valtype(d, &types[params + k]) < 0)
                 return -1;
+        }
     }
     return 0;
 }
@@ -350,12 +458,14 @@ static int decode_imports(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 4, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
-    m->imports = calloc(count ? count : 1, sizeof *m->imports);
+    uint32_t cap = capacity(d, count);
+    m->imports = calloc(cap + 1, sizeof *m->imports);
     if (m->imports == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u imports", count);
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         wasm_import_desc *imp = &m->imports[i];
         uint8_t kind;
         if (read_name(d, &imp->module) < 0 || read_name(d, &imp->name) < 0
@@ -416,13 +526,15 @@ static int decode_functions(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 1, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
-    uint32_t *types = realloc(m->func_types, ((size_t)m->func_count + count + 1) * sizeof *types);
+    uint32_t cap = capacity(d, count);
+    uint32_t *types = realloc(m->func_types, ((size_t)m->func_count + cap + 1) * sizeof *types);
     if (types == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u functions", count);
     m->func_types = types;
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         if (wasm_read_u32(&d->r, &types[m->func_count], d->err) < 0)
             return -1;
         m->func_count++;
@@ -436,13 +548,15 @@ static int decode_tables(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 3, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
-    wasm_tabletype *tables = realloc(m->tables, ((size_t)m->table_count + count + 1) * sizeof *tables);
+    uint32_t cap = capacity(d, count);
+    wasm_tabletype *tables = realloc(m->tables, ((size_t)m->table_count + cap + 1) * sizeof *tables);
     if (tables == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u tables", count);
     m->tables = tables;
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         if (read_tabletype(d, &tables[m->table_count]) < 0)
             return -1;
         m->table_count++;
@@ -454,13 +568,15 @@ static int decode_memories(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 2, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
-    wasm_memorytype *mems = realloc(m->memories, ((size_t)m->memory_count + count + 1) * sizeof *mems);
+    uint32_t cap = capacity(d, count);
+    wasm_memorytype *mems = realloc(m->memories, ((size_t)m->memory_count + cap + 1) * sizeof *mems);
     if (mems == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u memories", count);
     m->memories = mems;
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         if (read_limits(d, &mems[m->memory_count].limits) < 0)
             return -1;
         m->memory_count++;
@@ -472,13 +588,15 @@ static int decode_globals(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 3, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
-    wasm_module_global *globals = realloc(m->globals, ((size_t)m->global_count + count + 1) * sizeof *globals);
+    uint32_t cap = capacity(d, count);
+    wasm_module_global *globals = realloc(m->globals, ((size_t)m->global_count + cap + 1) * sizeof *globals);
     if (globals == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u globals", count);
     m->globals = globals;
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         wasm_module_global *g = &globals[m->global_count];
         if (read_globaltype(d, &g->type) < 0 || read_const_expr(d, &g->init) < 0)
             return -1;
@@ -491,12 +609,14 @@ static int decode_exports(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 3, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
-    m->exports = calloc(count ? count : 1, sizeof *m->exports);
+    uint32_t cap = capacity(d, count);
+    m->exports = calloc(cap + 1, sizeof *m->exports);
     if (m->exports == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u exports", count);
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         wasm_export_desc *e = &m->exports[i];
         uint8_t kind;
         if (read_name(d, &e->name) < 0 || wasm_read_u8(&d->r, &kind, d->err) < 0)
@@ -556,7 +676,7 @@ static int decode_elem(decoder *d, wasm_module_elem *e)
             return -1;
     }
     uint32_t count;
-    if (wasm_read_count(&d->r, 1, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
     if (exprs) {
         e->exprs = calloc(count ? count : 1, sizeof *e->exprs);
@@ -581,12 +701,14 @@ static int decode_elems(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 2, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
-    m->elems = calloc(count ? count : 1, sizeof *m->elems);
+    uint32_t cap = capacity(d, count);
+    m->elems = calloc(cap + 1, sizeof *m->elems);
     if (m->elems == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u segments", count);
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         m->elem_count = i + 1; /* so a half-decoded segment is freed */
         if (decode_elem(d, &m->elems[i]) < 0)
             return -1;
@@ -603,7 +725,7 @@ static int decode_data_count(decoder *d)
 static int decode_locals(decoder *d, wasm_reader *body, wasm_module_code *code)
 {
     uint32_t groups;
-    if (wasm_read_count(body, 2, &groups, d->err) < 0)
+    if (wasm_read_u32(body, &groups, d->err) < 0)
         return -1;
     /* First pass: sum the counts, so the array is sized once and bounded. */
     const uint8_t *start = body->pos;
@@ -645,15 +767,17 @@ static int decode_code(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 2, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
     if (count != d->declared_funcs)
         return fail(d, "function and code section have inconsistent lengths");
     d->has_code_section = true;
-    m->codes = calloc(count ? count : 1, sizeof *m->codes);
+    uint32_t cap = capacity(d, count);
+    m->codes = calloc(cap + 1, sizeof *m->codes);
     if (m->codes == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u bodies", count);
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
         uint32_t size;
         if (wasm_read_u32(&d->r, &size, d->err) < 0)
             return -1;
@@ -676,16 +800,18 @@ static int decode_datas(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count;
-    if (wasm_read_count(&d->r, 1, &count, d->err) < 0)
+    if (wasm_read_u32(&d->r, &count, d->err) < 0)
         return -1;
     if (m->has_data_count && count != m->data_count)
         return fail(d, "data count and data section have inconsistent lengths");
     d->has_data_section = true;
-    m->datas = calloc(count ? count : 1, sizeof *m->datas);
+    uint32_t cap = capacity(d, count);
+    m->datas = calloc(cap + 1, sizeof *m->datas);
     if (m->datas == NULL)
         return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding %u segments", count);
-    m->data_count = count;
     for (uint32_t i = 0; i < count; i++) {
+        GUARD(i, cap);
+        m->data_count = i + 1;
         wasm_module_data *seg = &m->datas[i];
         uint32_t flags, length;
         if (wasm_read_u32(&d->r, &flags, d->err) < 0)
@@ -759,7 +885,7 @@ static void decode_function_names(decoder *d)
             return;
         wasm_reader s = wasm_reader_make(r.pos, r.pos, sub_end, EOF_TEXT);
         uint32_t count;
-        if (wasm_read_count(&s, 2, &count, NULL) < 0)
+        if (wasm_read_u32(&s, &count, NULL) < 0)
             goto malformed;
         for (uint32_t i = 0; i < count; i++) {
             uint32_t index, length;

@@ -1,0 +1,379 @@
+/* frontend_check - checks the engine's front end (decode + validate) in-process.
+ *
+ *   frontend_check spec FILE.json...   wast2json scripts: every module (and the modules of
+ *                                      assert_unlinkable/uninstantiable/trap forms) must
+ *                                      validate; every assert_invalid must fail as invalid with
+ *                                      the expected text; every binary assert_malformed must fail
+ *                                      as malformed with it. One PASS/FAIL line per file.
+ *   frontend_check valid FILE.wasm...  real modules that must decode and validate.
+ *   frontend_check hostile FILE.wasm...  builds hostile modules (huge counts, 100k locals, deep
+ *                                      nesting) and mutates the given ones (every truncation,
+ *                                      byte flips): each must end in a clean error or success.
+ *
+ * It links only the front end (and the SIMD op table), so it works before the back end lands. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/file.h"
+#include "wasm/module.h"
+
+static int load(const uint8_t *bytes, size_t length, wc_error *err)
+{
+    wasm_module module;
+    memset(&module, 0, sizeof module);
+    int rc = wasm_decode(&module, bytes, length, err);
+    if (rc == 0)
+        rc = wasm_validate(&module, err);
+    wasm_decoded_free(&module);
+    return rc;
+}
+
+static int load_file(const char *dir, const char *name, wc_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", name[0] == '/' ? "" : dir, name);
+    uint8_t *bytes = NULL;
+    size_t length = 0;
+    if (wc_read_file(path, &bytes, &length, err) < 0)
+        return -2;
+    int rc = load(bytes, length, err);
+    free(bytes);
+    return rc;
+}
+
+/* Returns the number of failed checks; counts checks and not-applicable ones. */
+static int check_script(const char *json_path, int *checks, int *not_applicable)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
+    if (root == NULL) {
+        printf("  %s: cannot parse: %s\n", json_path, jerr.text);
+        return 1;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", json_path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+
+    int failed = 0;
+    json_t *commands = json_object_get(root, "commands");
+    size_t i;
+    json_t *cmd;
+    json_array_foreach(commands, i, cmd) {
+        const char *type = json_string_value(json_object_get(cmd, "type"));
+        const char *file = json_string_value(json_object_get(cmd, "filename"));
+        const char *text = json_string_value(json_object_get(cmd, "text"));
+        const char *module_type = json_string_value(json_object_get(cmd, "module_type"));
+        int line = (int)json_integer_value(json_object_get(cmd, "line"));
+        if (type == NULL || file == NULL)
+            continue;
+        wc_error err = { 0 };
+        bool must_pass = strcmp(type, "module") == 0 || strcmp(type, "assert_unlinkable") == 0
+                         || strcmp(type, "assert_uninstantiable") == 0;
+        bool invalid = strcmp(type, "assert_invalid") == 0;
+        bool malformed = strcmp(type, "assert_malformed") == 0;
+        if (!must_pass && !invalid && !malformed)
+            continue;
+        if (module_type != NULL && strcmp(module_type, "binary") != 0) {
+            (*not_applicable)++; /* text-format-only cases: nothing for a binary decoder */
+            continue;
+        }
+        (*checks)++;
+        int rc = load_file(dir, file, &err);
+        if (rc == -2) {
+            printf("  line %d: %s: %s\n", line, file, err.message);
+            failed++;
+        } else if (must_pass && rc < 0) {
+            printf("  line %d: %s: expected valid, got: %s\n", line, file, err.message);
+            failed++;
+        } else if (!must_pass && rc == 0) {
+            printf("  line %d: %s: expected \"%s\", but it validated\n", line, file, text);
+            failed++;
+        } else if (!must_pass) {
+            wc_code want = invalid ? WC_EINVALIDMODULE : WC_EMALFORMED;
+            if (err.code != want || text == NULL || strstr(err.message, text) == NULL) {
+                printf("  line %d: %s: expected %s \"%s\", got %s \"%s\"\n", line, file,
+                       wc_code_name(want), text ? text : "", wc_code_name(err.code), err.message);
+                failed++;
+            }
+        }
+    }
+    json_decref(root);
+    return failed;
+}
+
+static int spec(int argc, char **argv)
+{
+    int total_failed = 0;
+    for (int i = 0; i < argc; i++) {
+        int checks = 0, na = 0;
+        int failed = check_script(argv[i], &checks, &na);
+        const char *base = strrchr(argv[i], '/');
+        base = base ? base + 1 : argv[i];
+        if (failed == 0)
+            printf("PASS %s (%d checks, %d text-only not applicable)\n", base, checks, na);
+        else
+            printf("FAIL %s: %d of %d checks failed\n", base, failed, checks);
+        total_failed += failed != 0;
+    }
+    return total_failed ? 1 : 0;
+}
+
+/* ---- hostile input ------------------------------------------------------------------- */
+
+typedef struct buf {
+    uint8_t *data;
+    size_t length, cap;
+} buf;
+
+static void put(buf *b, const void *data, size_t n)
+{
+    if (b->length + n > b->cap) {
+        b->cap = (b->length + n) * 2;
+        b->data = realloc(b->data, b->cap);
+        if (b->data == NULL)
+            abort();
+    }
+    memcpy(b->data + b->length, data, n);
+    b->length += n;
+}
+
+static void put_byte(buf *b, uint8_t v)
+{
+    put(b, &v, 1);
+}
+
+static void put_u32(buf *b, uint32_t v)
+{
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        put_byte(b, byte | (v ? 0x80 : 0));
+    } while (v);
+}
+
+static void put_section(buf *module, uint8_t id, const buf *content)
+{
+    put_byte(module, id);
+    put_u32(module, (uint32_t)content->length);
+    put(module, content->data, content->length);
+}
+
+/* A module with one () -> () function whose body is given. */
+static buf module_with_body(const buf *locals_and_code)
+{
+    buf m = { 0 }, s = { 0 };
+    put(&m, "\0asm\1\0\0\0", 8);
+    put(&s, "\x01\x60\x00\x00", 4);
+    put_section(&m, 1, &s);
+    s.length = 0;
+    put(&s, "\x01\x00", 2);
+    put_section(&m, 3, &s);
+    s.length = 0;
+    put_u32(&s, 1);
+    put_u32(&s, (uint32_t)locals_and_code->length);
+    put(&s, locals_and_code->data, locals_and_code->length);
+    put_section(&m, 10, &s);
+    free(s.data);
+    return m;
+}
+
+static int expect(const char *name, const buf *m, bool want_ok, wc_code want_code,
+                  const char *want_text)
+{
+    wc_error err = { 0 };
+    int rc = load(m->data, m->length, &err);
+    bool ok = want_ok ? rc == 0
+                      : rc < 0 && err.code == want_code && strstr(err.message, want_text);
+    if (ok)
+        printf("PASS hostile %s\n", name);
+    else
+        printf("FAIL hostile %s: got %s \"%s\"\n", name, rc == 0 ? "success" : wc_code_name(err.code),
+               rc == 0 ? "" : err.message);
+    return ok ? 0 : 1;
+}
+
+static int hostile_builtins(void)
+{
+    int failed = 0;
+    buf body = { 0 }, m;
+
+    /* 100,000 locals in one group: over the bound, refused before any allocation. */
+    put(&body, "\x01", 1);
+    put_u32(&body, 100000);
+    put(&body, "\x7f\x0b", 2);
+    m = module_with_body(&body);
+    failed += expect("100k-locals", &m, false, WC_EMALFORMED, "too many locals");
+    free(m.data);
+
+    /* Many groups summing past the bound. */
+    body.length = 0;
+    put_u32(&body, 20000);
+    for (int i = 0; i < 20000; i++)
+        put(&body, "\x03\x7e", 2);
+    put_byte(&body, 0x0b);
+    m = module_with_body(&body);
+    failed += expect("60k-locals-in-groups", &m, false, WC_EMALFORMED, "too many locals");
+    free(m.data);
+
+    /* 40,000 locals: fine. */
+    body.length = 0;
+    put(&body, "\x01", 1);
+    put_u32(&body, 40000);
+    put(&body, "\x7c\x0b", 2);
+    m = module_with_body(&body);
+    failed += expect("40k-locals", &m, true, WC_OK, "");
+    free(m.data);
+
+    /* 200,000 nested blocks, properly closed: valid, and no recursion in the validator. */
+    body.length = 0;
+    put_byte(&body, 0x00);
+    for (int i = 0; i < 200000; i++)
+        put(&body, "\x02\x40", 2);
+    for (int i = 0; i < 200000; i++)
+        put_byte(&body, 0x0b);
+    put_byte(&body, 0x0b);
+    m = module_with_body(&body);
+    failed += expect("deep-nesting", &m, true, WC_OK, "");
+    free(m.data);
+
+    /* Nested blocks never closed, at the end of the module. */
+    body.length = 0;
+    put_byte(&body, 0x00);
+    for (int i = 0; i < 100000; i++)
+        put(&body, "\x02\x40", 2);
+    m = module_with_body(&body);
+    failed += expect("deep-nesting-unclosed", &m, false, WC_EMALFORMED, "unexpected end");
+    free(m.data);
+
+    /* br_table with a huge claimed target count. */
+    body.length = 0;
+    put(&body, "\x00\x41\x00\x0e\xff\xff\xff\xff\x0f\x00\x0b", 11);
+    m = module_with_body(&body);
+    failed += expect("br_table-huge-count", &m, false, WC_EMALFORMED, "unexpected end");
+    free(m.data);
+
+    /* Huge counts in every vector section. */
+    static const uint8_t sections[] = { 1, 2, 3, 4, 5, 6, 7, 9, 10, 11 };
+    for (size_t i = 0; i < sizeof sections; i++) {
+        buf mod = { 0 }, s = { 0 };
+        put(&mod, "\0asm\1\0\0\0", 8);
+        put(&s, "\xff\xff\xff\xff\x0f\x00\x00", 7);
+        put_section(&mod, sections[i], &s);
+        char name[64];
+        snprintf(name, sizeof name, "huge-count-section-%u", sections[i]);
+        wc_error err = { 0 };
+        int rc = load(mod.data, mod.length, &err);
+        if (rc < 0 && err.code == WC_EMALFORMED) {
+            printf("PASS hostile %s\n", name);
+        } else {
+            printf("FAIL hostile %s: got %s\n", name, rc == 0 ? "success" : err.message);
+            failed++;
+        }
+        free(mod.data);
+        free(s.data);
+    }
+
+    /* 100,000 type entries of 1000 params each claimed, with only a few bytes. */
+    {
+        buf mod = { 0 }, s = { 0 };
+        put(&mod, "\0asm\1\0\0\0", 8);
+        put(&s, "\x01\x60\xff\xff\xff\xff\x0f", 7);
+        put_section(&mod, 1, &s);
+        failed += expect("huge-param-count", &mod, false, WC_EMALFORMED, "unexpected end");
+        free(mod.data);
+        free(s.data);
+    }
+    free(body.data);
+    return failed;
+}
+
+/* Every truncation and a deterministic set of byte mutations of a real module: each load must
+ * finish with success or a clean error (the sanitizers catch anything else). */
+static int hostile_mutations(const char *path)
+{
+    wc_error err = { 0 };
+    uint8_t *bytes = NULL;
+    size_t length = 0;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (wc_read_file(path, &bytes, &length, &err) < 0) {
+        printf("FAIL mutate %s: %s\n", base, err.message);
+        return 1;
+    }
+    int bad = 0;
+    /* Large modules get fewer rounds: each load of a megabyte module validates all of it. */
+    bool large = length > 100000;
+    size_t truncations = large ? 150 : 4000;
+    int rounds = large ? 150 : 3000;
+    size_t step = length > truncations ? length / truncations : 1;
+    for (size_t n = 0; n < length; n += step) {
+        if (load(bytes, n, &err) == 0 && n < length) {
+            /* A truncated module can still be a valid one (at a section boundary). */
+        } else if (err.message[0] == '\0') {
+            bad++;
+        }
+    }
+    uint8_t *copy = malloc(length ? length : 1);
+    uint32_t seed = 12345;
+    for (int round = 0; round < rounds && length > 8; round++) {
+        memcpy(copy, bytes, length);
+        for (int k = 0; k < 1 + round % 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = 8 + (seed >> 8) % (length - 8);
+            seed = seed * 1103515245u + 12345u;
+            copy[at] = (round & 1) ? (uint8_t)(seed >> 16) : copy[at] ^ (uint8_t)(1u << (seed % 8));
+        }
+        err.message[0] = '\0';
+        if (load(copy, length, &err) < 0 && err.message[0] == '\0')
+            bad++;
+    }
+    free(copy);
+    free(bytes);
+    if (bad)
+        printf("FAIL mutate %s: %d loads failed without a message\n", base, bad);
+    else
+        printf("PASS mutate %s\n", base);
+    return bad ? 1 : 0;
+}
+
+/* Real modules that must decode and validate. */
+static int valid_files(int argc, char **argv)
+{
+    int failed = 0;
+    for (int i = 0; i < argc; i++) {
+        wc_error err = { 0 };
+        const char *base = strrchr(argv[i], '/');
+        base = base ? base + 1 : argv[i];
+        int rc = load_file(".", argv[i], &err);
+        if (rc == 0) {
+            printf("PASS valid %s\n", base);
+        } else {
+            printf("FAIL valid %s: %s\n", base, err.message);
+            failed++;
+        }
+    }
+    return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "valid") == 0)
+        return valid_files(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "spec") == 0)
+        return spec(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "hostile") == 0) {
+        int failed = hostile_builtins();
+        for (int i = 2; i < argc; i++)
+            failed += hostile_mutations(argv[i]);
+        return failed ? 1 : 0;
+    }
+    fputs("usage: frontend_check spec FILE.json... | valid FILE.wasm... | hostile [FILE.wasm...]\n",
+          stderr);
+    return 2;
+}
