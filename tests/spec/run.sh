@@ -5,7 +5,8 @@
 # must count exactly those as failed), then every .wast of the official suite
 # (SPEC_DIR, default ../shared/wasm-spec-testsuite beside the repository): `PASS file` when every
 # command passed, `FAIL file: N failed` otherwise, and `SKIP file: pending (N failed)` for files
-# listed in tests/spec/pending.txt (a pending file that passes fully prints PASS).
+# listed in tests/spec/pending.txt (a pending file that passes fully prints PASS). The suite
+# runs with --check-messages: the engine's malformed/invalid/unlinkable texts must match too.
 # Under ASan the whole suite runs too (about 30 s on 2 cores, most of it in wast2json): it proves
 # the engine free of leaks and undefined behaviour on every spec command.
 set -uo pipefail
@@ -34,11 +35,12 @@ trap 'rm -rf "$tmp"' EXIT
 export TMPDIR=$tmp
 
 # ---- the runner checks itself ------------------------------------------------------------
-# selftest NAME SCRIPT PASSED FAILED NA EXPECTED_EXIT
+# selftest NAME SCRIPT PASSED FAILED NA EXPECTED_EXIT [RUNNER_OPTION...]
 selftest() {
   local name=$1 script=$2 want="$3 passed, $4 failed, $5 not applicable" want_rc=$6
+  shift 6
   local out=$tmp/$name.out err=$tmp/$name.err rc
-  "$bin" spectest "$script" >"$out" 2>"$err"
+  "$bin" spectest "$@" "$script" >"$out" 2>"$err"
   rc=$?
   echo "--- $name: exit $rc"; cat "$out"; head -40 "$err"
   local line
@@ -63,6 +65,7 @@ else
 fi
 selftest runner-selftest-simd "$here/runner-selftest-simd.wast" 10 2 0 1
 selftest runner-wrong "$here/runner-wrong.wast" 1 20 0 1
+selftest runner-deadline "$here/runner-deadline.wast" 3 2 0 1 --timeout 1
 # A script that cannot even be converted counts as a failure, never as nothing.
 printf '(module\n' >"$tmp/broken.wast"
 selftest runner-broken-script "$tmp/broken.wast" 0 1 0 1
@@ -86,7 +89,7 @@ for f in "${files[@]}"; do
   name=$(basename "$f")
   out=$tmp/out err=$tmp/err
   t0=$SECONDS
-  timeout -k 10 "$file_timeout" "$bin" spectest "$f" >"$out" 2>"$err"
+  timeout -k 10 "$file_timeout" "$bin" spectest --check-messages "$f" >"$out" 2>"$err"
   rc=$?
   summary=$(grep -F "$f: " "$out" | tail -1)
   summary=${summary#"$f: "}
