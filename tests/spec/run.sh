@@ -7,7 +7,7 @@
 # command passed, `FAIL file: N failed` otherwise, and `SKIP file: pending (N failed)` for files
 # listed in tests/spec/pending.txt (a pending file that passes fully prints PASS). The suite
 # runs with --check-messages: the engine's malformed/invalid/unlinkable texts must match too.
-# Under ASan the whole suite runs too (about 30 s on 2 cores, most of it in wast2json): it proves
+# Under ASan the whole suite runs too (about 20 s on 2 cores, most of it in wast2json): it proves
 # the engine free of leaks and undefined behaviour on every spec command.
 set -uo pipefail
 
