@@ -30,11 +30,17 @@ uint32_t wasi_iovecs(const wasi_call *call, uint32_t iovs, uint32_t iovs_len, st
     return WASI_ESUCCESS;
 }
 
+/* Longer than any path the kernel accepts (PATH_MAX is 4096): refused before copying, so a
+ * guest cannot make us allocate gigabytes. */
+#define WASI_MAX_PATH_LENGTH 65536u
+
 uint32_t wasi_guest_path(const wasi_call *call, uint32_t ptr, uint32_t len, char **out)
 {
     const uint8_t *p = wasi_guest(call, ptr, len);
     if (p == NULL)
         return WASI_EFAULT;
+    if (len > WASI_MAX_PATH_LENGTH)
+        return WASI_ENAMETOOLONG;
     if (memchr(p, 0, len) != NULL)
         return WASI_EILSEQ;
     char *path = malloc((size_t)len + 1);

@@ -56,7 +56,8 @@ void wasi_ctx_free(wasi_ctx *ctx);
 /* Async-signal-safe: a WASI call blocked in the host (poll_oneoff, fd_read, sock_accept...)
  * returns with WASM_TRAP_INTERRUPTED when the signal that called this interrupts it. Pair it
  * with wasm_store_interrupt() in the same signal handler; install the handler without
- * SA_RESTART. */
+ * SA_RESTART, and repeat the signal (an interval timer) until the run returns: a signal that
+ * lands just before a blocking call starts cannot interrupt it. The flag stays set. */
 void wasi_ctx_interrupt(wasi_ctx *ctx);
 
 /* Defines every function of module "wasi_snapshot_preview1" in linker (a linker of store), bound

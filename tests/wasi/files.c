@@ -168,7 +168,14 @@ static void test_readdir(const char *dir)
     CHECK(__wasi_fd_readdir((__wasi_fd_t)fd, small, sizeof small, 0, &used) == 0 && used == sizeof small);
     __wasi_dirent_t first;
     memcpy(&first, small, sizeof first);
-    CHECK(first.d_next != 0 && first.d_namlen >= 1);
+    CHECK(first.d_next == 1 && first.d_namlen >= 1);
+    /* Cookies count entries: reading from cookie 5 with room for one entry gives d_next 6. */
+    uint8_t one[sizeof(__wasi_dirent_t) + 100];
+    CHECK(__wasi_fd_readdir((__wasi_fd_t)fd, one, sizeof one, 5, &used) == 0 && used > sizeof first);
+    memcpy(&first, one, sizeof first);
+    CHECK(first.d_next == 6);
+    /* Past the end: nothing. */
+    CHECK(__wasi_fd_readdir((__wasi_fd_t)fd, one, sizeof one, 100000, &used) == 0 && used == 0);
     close(fd);
     CHECK(opendir(P(0, dir, "data.txt")) == NULL && errno == ENOTDIR);
     /* The preopen itself can be listed (it is an O_PATH fd on the host). */
@@ -222,6 +229,14 @@ static void test_tree(const char *dir)
     close(fd);
     CHECK(open(P(0, dir, "soft"), O_RDONLY | O_NOFOLLOW) == -1 && errno == ELOOP);
     CHECK(symlink("x", P(0, dir, "soft")) == -1 && errno == EEXIST);
+    /* path_link following the source symlink links its target. */
+    CHECK(__wasi_path_link(3, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "soft", 3, "hard-followed") == 0);
+    CHECK(lstat(P(0, dir, "hard-followed"), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 3);
+    CHECK(unlink(P(0, dir, "hard-followed")) == 0);
+    /* A path longer than any the kernel takes. */
+    static char long_path[70000];
+    memset(long_path, 'a', sizeof long_path - 1);
+    CHECK(__wasi_path_create_directory(3, long_path) == __WASI_ERRNO_NAMETOOLONG);
     struct timespec times[2] = { { 0, UTIME_OMIT }, { 1300000000, 0 } };
     CHECK(utimensat(AT_FDCWD, P(0, dir, "soft"), times, 0) == 0); /* follows: sets log.txt */
     CHECK(stat(P(0, dir, "log.txt"), &st) == 0 && st.st_mtim.tv_sec == 1300000000);
