@@ -319,8 +319,21 @@ static void test_linking(void)
     fixture_close(&f);
 }
 
-/* A module with one function () -> () whose body is given. */
-static uint8_t *module_with_body(const uint8_t *body, size_t body_length, size_t *length)
+static size_t put_leb(uint8_t *out, size_t value)
+{
+    size_t n = 0;
+    do {
+        uint8_t byte = value & 0x7f;
+        value >>= 7;
+        out[n++] = byte | (value ? 0x80 : 0);
+    } while (value);
+    return n;
+}
+
+/* A module with one function () -> () exported as "f", with local_count i64 locals and the
+ * given body. */
+static uint8_t *module_with_body(const uint8_t *body, size_t body_length, uint32_t local_count,
+                                 size_t *length)
 {
     size_t capacity = body_length + 64;
     uint8_t *m = malloc(capacity);
@@ -331,18 +344,27 @@ static uint8_t *module_with_body(const uint8_t *body, size_t body_length, size_t
                                     7, 5, 1, 1, 'f', 0, 0 };  /* export "f" */
     memcpy(m, head, sizeof(head));
     n = sizeof(head);
-    /* code section: count 1, body size, 0 locals, body */
-    size_t func_size = 1 + body_length;
-    uint8_t leb_func[10], leb_section[10];
-    size_t lf = 0, ls = 0;
-    for (size_t v = func_size;; ) { uint8_t b = v & 0x7f; v >>= 7; leb_func[lf++] = b | (v ? 0x80 : 0); if (!v) break; }
-    size_t section_size = 1 + lf + func_size;
-    for (size_t v = section_size;; ) { uint8_t b = v & 0x7f; v >>= 7; leb_section[ls++] = b | (v ? 0x80 : 0); if (!v) break; }
+    /* code section: count 1, then the function: size, local declarations, body */
+    uint8_t locals[16], leb_func[10], leb_section[10];
+    size_t ll = 0;
+    if (local_count == 0) {
+        locals[ll++] = 0;
+    } else {
+        locals[ll++] = 1;
+        ll += put_leb(locals + ll, local_count);
+        locals[ll++] = 0x7e;
+    }
+    size_t func_size = ll + body_length;
+    size_t lf = put_leb(leb_func, func_size);
+    size_t ls = put_leb(leb_section, 1 + lf + func_size);
     m[n++] = 10;
-    memcpy(m + n, leb_section, ls); n += ls;
+    memcpy(m + n, leb_section, ls);
+    n += ls;
     m[n++] = 1;
-    memcpy(m + n, leb_func, lf); n += lf;
-    m[n++] = 0; /* no locals */
+    memcpy(m + n, leb_func, lf);
+    n += lf;
+    memcpy(m + n, locals, ll);
+    n += ll;
     memcpy(m + n, body, body_length);
     n += body_length;
     *length = n;
@@ -362,7 +384,7 @@ static void test_deep_nesting(void)
         body[n++] = 0x0b;
     body[n++] = 0x0b;
     size_t length;
-    uint8_t *bytes = module_with_body(body, n, &length);
+    uint8_t *bytes = module_with_body(body, n, 0, &length);
     wasm_module *module = NULL;
     wc_error err = { 0 };
     int rc = wasm_module_new(bytes, length, &module, &err);
@@ -383,6 +405,44 @@ static void test_deep_nesting(void)
     }
     free(bytes);
     free(body);
+}
+
+/* Huge frames, recursing: the value stack's bound ends it with a trap, not the host. (The
+ * decoder refuses more than 50,000 locals: 100k must be a clean error.) */
+static void test_many_locals_recursion(void)
+{
+    static const uint8_t body[] = { 0x10, 0x00, 0x0b }; /* call 0; end */
+    size_t length;
+    wasm_module *module = NULL;
+    wc_error err = { 0 };
+    uint8_t *bytes = module_with_body(body, sizeof(body), 100000, &length);
+    if (wasm_module_new(bytes, length, &module, &err) == 0)
+        wasm_module_free(module);
+    else
+        CHECK(err.code == WC_EMALFORMED || err.code == WC_ERESOURCE);
+    free(bytes);
+
+    module = NULL;
+    bytes = module_with_body(body, sizeof(body), 50000, &length);
+    if (wasm_module_new(bytes, length, &module, &err) < 0)
+        fprintf(stderr, "50k locals: %s\n", err.message);
+    CHECK(module != NULL);
+    if (module != NULL) {
+        wasm_store *store = wasm_store_new(NULL);
+        wasm_instance *instance = NULL;
+        wasm_trap trap;
+        CHECK(wasm_instance_new(store, module, NULL, 0, &instance, &trap, &err) == 0);
+        wasm_extern ext;
+        CHECK(instance && wasm_instance_export(instance, WASM_NAME("f"), &ext));
+        if (instance) {
+            CHECK(wasm_func_call(store, ext.of.func, NULL, NULL, &trap) == -1);
+            CHECK(trap.kind == WASM_TRAP_STACK_EXHAUSTED);
+            CHECK(strcmp(trap.function, "func[0]") == 0);
+        }
+        wasm_store_free(store);
+        wasm_module_free(module);
+    }
+    free(bytes);
 }
 
 static void test_speed_fib(void)
@@ -413,6 +473,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_memory_cap);
     RUN_TEST(test_linking);
     RUN_TEST(test_deep_nesting);
+    RUN_TEST(test_many_locals_recursion);
     RUN_TEST(test_speed_fib);
     return TESTS_DONE();
 }
