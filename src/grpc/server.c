@@ -25,6 +25,8 @@
 #define MAX_CONCURRENT_STREAMS 1000
 #define STREAM_WINDOW_BYTES (4 * 1024 * 1024)
 #define CONNECTION_WINDOW_BYTES (32 * 1024 * 1024)
+/* Request bytes buffered across all calls: many parallel 16 MiB uploads must not exhaust memory. */
+#define MAX_BUFFERED_REQUEST_BYTES ((size_t)256 * 1024 * 1024)
 
 typedef struct connection connection;
 
@@ -40,6 +42,8 @@ struct grpc_call {
     uint8_t *in;                 /* request bytes as received */
     size_t in_length, in_capacity;
     bool request_complete;       /* END_STREAM received */
+    const char *refusal_http;    /* an HTTP-level refusal, answered once the request is in */
+    const char *refusal_message;
     uint8_t *out;                /* framed response messages not yet taken by nghttp2 */
     size_t out_length, out_offset, out_capacity;
     bool response_started;
@@ -79,6 +83,7 @@ struct grpc_server {
     connection *conns;
     size_t n_conns;
     size_t open_calls;
+    size_t buffered_request_bytes;
     bool shutting_down;
     void (*done)(void *data);
     void *done_data;
@@ -111,6 +116,7 @@ static void check_shutdown_done(grpc_server *server)
 
 static void call_free(grpc_call *call)
 {
+    call->server->buffered_request_bytes -= call->in_capacity;
     free(call->path);
     free(call->in);
     free(call->out);
@@ -352,6 +358,10 @@ static void request_complete(grpc_call *call)
     call->request_complete = true;
     if (call->finished)
         return;
+    if (call->refusal_http != NULL) {
+        call_end(call, GRPC_STATUS_INTERNAL, call->refusal_message, call->refusal_http);
+        return;
+    }
     if (call->in_length < GRPC_PREFIX_BYTES
         || call->in_length != GRPC_PREFIX_BYTES + (size_t)grpc_prefix_length(call->in)) {
         call_end(call, GRPC_STATUS_INTERNAL,
@@ -370,6 +380,7 @@ static void request_complete(grpc_call *call)
     uint8_t *in = call->in;
     call->in = NULL;
     size_t length = call->in_length - GRPC_PREFIX_BYTES;
+    server->buffered_request_bytes -= call->in_capacity;
     call->in_length = call->in_capacity = 0;
     server->dispatch(call, call->path, in + GRPC_PREFIX_BYTES, length, server->dispatch_data);
     free(in); /* the call may be gone here: only our copy is touched */
@@ -442,7 +453,7 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
     (void)flags;
     (void)user_data;
     grpc_call *call = stream_call(session, stream_id);
-    if (call == NULL || call->finished || call->dispatched)
+    if (call == NULL || call->finished || call->dispatched || call->refusal_http != NULL)
         return 0; /* refused already: the rest is discarded */
     if (call->in_length + len > call->in_capacity) {
         size_t capacity = call->in_capacity > 0 ? call->in_capacity : 1024;
@@ -456,11 +467,19 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
             call_end(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "request larger than 16 MiB", "200");
             return 0;
         }
+        grpc_server *server = call->server;
+        if (server->buffered_request_bytes - call->in_capacity + capacity
+            > MAX_BUFFERED_REQUEST_BYTES) {
+            call_end(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                     "too many request bytes in flight on this server; retry", "200");
+            return 0;
+        }
         uint8_t *grown = realloc(call->in, capacity);
         if (grown == NULL) {
             call_end(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory", "200");
             return 0;
         }
+        server->buffered_request_bytes += capacity - call->in_capacity;
         call->in = grown;
         call->in_capacity = capacity;
     }
@@ -483,11 +502,13 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
         return 0;
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST
         && !call->finished) {
+        /* Answered at END_STREAM: HTTP clients take an early answer plus RST_STREAM badly. */
         if (!call->method_post || call->path == NULL) {
-            call_end(call, GRPC_STATUS_INTERNAL, "gRPC requests are POST with a :path", "405");
+            call->refusal_http = "405";
+            call->refusal_message = "gRPC requests are POST with a :path";
         } else if (!call->content_type_ok) {
-            call_end(call, GRPC_STATUS_INTERNAL,
-                     "content-type must be application/grpc", "415");
+            call->refusal_http = "415";
+            call->refusal_message = "content-type must be application/grpc";
         }
     }
     if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
