@@ -38,6 +38,9 @@ static uint32_t transfer(wasi_call *call, uint32_t fd, uint32_t iovs, uint32_t i
     uint32_t e = wasi_iovecs(call, iovs, iovs_len, &vec, &count);
     if (e != WASI_ESUCCESS)
         return e;
+    /* A read may block: do not start one after an interrupt already came. */
+    if (!writes && call->ctx->interrupted)
+        return wasi_trap_interrupted(call);
     ssize_t n;
     while ((n = fn(entry->host_fd, vec, count, offset)) < 0 && errno == EINTR) {
         if (call->ctx->interrupted)

@@ -115,6 +115,9 @@ WASI_HANDLER(wasi_poll_oneoff)
     }
 
     for (;;) {
+        /* An interrupt that came before the wait began would not cut the wait short. */
+        if (call->ctx->interrupted)
+            return wasi_trap_interrupted(call);
         /* Sleep until the nearest deadline (not at all when something is already answered). */
         bool have_clock = false;
         uint64_t wait = UINT64_MAX;

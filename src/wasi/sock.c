@@ -30,6 +30,8 @@ WASI_HANDLER(wasi_sock_accept)
     if (wasi_guest(call, fd_ptr, 4) == NULL)
         return WASI_EFAULT;
     int host_flags = SOCK_CLOEXEC | ((flags & WASI_FDFLAG_NONBLOCK) ? SOCK_NONBLOCK : 0);
+    if (call->ctx->interrupted)
+        return wasi_trap_interrupted(call);
     int fd;
     while ((fd = accept4(listener->host_fd, NULL, NULL, host_flags)) < 0 && errno == EINTR) {
         if (call->ctx->interrupted)
@@ -70,6 +72,8 @@ WASI_HANDLER(wasi_sock_recv)
     struct msghdr msg = { .msg_iov = vec, .msg_iovlen = (size_t)count };
     int host_flags = ((ri_flags & WASI_RIFLAG_RECV_PEEK) ? MSG_PEEK : 0)
                      | ((ri_flags & WASI_RIFLAG_RECV_WAITALL) ? MSG_WAITALL : 0);
+    if (call->ctx->interrupted)
+        return wasi_trap_interrupted(call);
     ssize_t n;
     while ((n = recvmsg(entry->host_fd, &msg, host_flags)) < 0 && errno == EINTR) {
         if (call->ctx->interrupted)
