@@ -36,6 +36,7 @@ static int client_for(crictl_ctx *ctx, crictl_service service, grpc_client **out
                                                                         : ctx->runtime_endpoint);
         if (other != NULL && strcmp(other_endpoint, endpoint) == 0) {
             *out = other;
+            grpc_client_set_timeout(other, ctx->timeout_ms);
             return 0;
         }
         const char *path = NULL;
@@ -47,6 +48,8 @@ static int client_for(crictl_ctx *ctx, crictl_service service, grpc_client **out
             fprintf(stderr, "DEBU[0000] connected to %s\n", endpoint);
     }
     *out = *slot;
+    /* Commands change ctx->timeout_ms around long calls (pull, stop -t): it holds per call. */
+    grpc_client_set_timeout(*out, ctx->timeout_ms);
     return 0;
 }
 

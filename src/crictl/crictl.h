@@ -17,7 +17,8 @@
 typedef struct crictl_ctx {
     char *runtime_endpoint;      /* "unix:///path" */
     char *image_endpoint;        /* defaults to the runtime endpoint */
-    int timeout_ms;              /* per call; crictl's default is 2 s */
+    int timeout_ms;              /* per call, read at each call (commands may raise it around
+                                    a long one); crictl's default is 2 s; 0 = no limit */
     bool debug;
     grpc_client *runtime;        /* connected on first use */
     grpc_client *image;

@@ -310,6 +310,11 @@ void grpc_client_free(grpc_client *client)
     free(client);
 }
 
+void grpc_client_set_timeout(grpc_client *client, int timeout_ms)
+{
+    client->timeout_ms = timeout_ms;
+}
+
 static int http_to_grpc(int http_status)
 {
     switch (http_status) {

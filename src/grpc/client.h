@@ -20,6 +20,8 @@ typedef struct grpc_status {
  * socket is WC_EUNAVAILABLE with "connect endpoint 'unix://PATH': no such file or directory". */
 int grpc_client_connect(const char *socket_path, int timeout_ms, grpc_client **out, wc_error *err);
 void grpc_client_free(grpc_client *client);
+/* Changes the per-call deadline for the calls that follow (0 = no limit). */
+void grpc_client_set_timeout(grpc_client *client, int timeout_ms);
 
 /* Unary call. Returns 0 when the exchange completed (whatever status the server gave, in
  * *status; *response is malloc'd, possibly empty, set only for status OK), -1 on a transport
