@@ -5,12 +5,14 @@
  *                                      validate; every assert_invalid must fail as invalid with
  *                                      the expected text; every binary assert_malformed must fail
  *                                      as malformed with it. One PASS/FAIL line per file.
+ *   frontend_check introspect          imports, exports, custom and name sections of a built
+ *                                      module (wasm_module_new: this one needs the back end).
  *   frontend_check valid FILE.wasm...  real modules that must decode and validate.
  *   frontend_check hostile FILE.wasm...  builds hostile modules (huge counts, 100k locals, deep
  *                                      nesting) and mutates the given ones (every truncation,
  *                                      byte flips): each must end in a clean error or success.
  *
- * It links only the front end (and the SIMD op table), so it works before the back end lands. */
+ * Apart from `introspect`, it calls only the front end (decode + validate). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,6 +344,136 @@ static int hostile_mutations(const char *path)
     return bad ? 1 : 0;
 }
 
+/* ---- introspection and the name section ------------------------------------------- */
+
+static int check(bool ok, const char *name, const char *why)
+{
+    printf(ok ? "PASS introspect %s\n" : "FAIL introspect %s: %s\n", name, why);
+    return ok ? 0 : 1;
+}
+
+static void put_name(buf *b, const char *s)
+{
+    put_u32(b, (uint32_t)strlen(s));
+    put(b, s, strlen(s));
+}
+
+/* (import "env" "f" (func (param i32) (result i64))), table, memory and global imports, one
+ * function exported as "run", a custom section "hello" and a name section naming function 1. */
+static buf introspect_module(bool good_names)
+{
+    buf m = { 0 }, s = { 0 };
+    put(&m, "\0asm\1\0\0\0", 8);
+    put(&s, "\x02\x60\x01\x7f\x01\x7e\x60\x00\x00", 9);
+    put_section(&m, 1, &s);
+    s.length = 0;
+    put_u32(&s, 4);
+    put_name(&s, "env"); put_name(&s, "f"); put(&s, "\x00\x00", 2);
+    put_name(&s, "env"); put_name(&s, "t"); put(&s, "\x01\x70\x01\x01\x02", 5);
+    put_name(&s, "env"); put_name(&s, "m"); put(&s, "\x02\x00\x01", 3);
+    put_name(&s, "env"); put_name(&s, "g"); put(&s, "\x03\x7f\x00", 3);
+    put_section(&m, 2, &s);
+    s.length = 0;
+    put(&s, "\x01\x01", 2);
+    put_section(&m, 3, &s);
+    s.length = 0;
+    put_u32(&s, 4);
+    put_name(&s, "run"); put(&s, "\x00\x01", 2);
+    put_name(&s, "tab"); put(&s, "\x01\x00", 2);
+    put_name(&s, "mem"); put(&s, "\x02\x00", 2);
+    put_name(&s, "g"); put(&s, "\x03\x00", 2);
+    put_section(&m, 7, &s);
+    s.length = 0;
+    put(&s, "\x01\x02\x00\x0b", 4);
+    put_section(&m, 10, &s);
+    s.length = 0;
+    put_name(&s, "hello");
+    put(&s, "world", 5);
+    put_section(&m, 0, &s);
+    s.length = 0;
+    put_name(&s, "name");
+    buf sub = { 0 };
+    put_u32(&sub, good_names ? 1 : 3); /* a bad one claims three names and has one */
+    put_u32(&sub, 1);
+    put_name(&sub, "main");
+    put_byte(&s, 1);
+    put_u32(&s, (uint32_t)sub.length);
+    put(&s, sub.data, sub.length);
+    put_section(&m, 0, &s);
+    free(sub.data);
+    free(s.data);
+    return m;
+}
+
+static int introspect(void)
+{
+    int failed = 0;
+    wc_error err = { 0 };
+    buf bytes = introspect_module(true);
+    wasm_module *m = NULL;
+    if (wasm_module_new(bytes.data, bytes.length, &m, &err) < 0) {
+        printf("FAIL introspect load: %s\n", err.message);
+        free(bytes.data);
+        return 1;
+    }
+    free(bytes.data); /* the module keeps its own copy */
+    failed += check(wasm_module_import_count(m) == 4, "import-count", "not 4");
+    wasm_import_info imp;
+    wasm_module_import(m, 0, &imp);
+    failed += check(wasm_name_equal(imp.module, WASM_NAME("env"))
+                    && wasm_name_equal(imp.name, WASM_NAME("f")) && imp.type.kind == WASM_EXTERN_FUNC
+                    && imp.type.of.func->param_count == 1 && imp.type.of.func->params[0] == WASM_I32
+                    && imp.type.of.func->result_count == 1 && imp.type.of.func->results[0] == WASM_I64,
+                    "import-func", "env.f is not (i32) -> (i64)");
+    wasm_module_import(m, 1, &imp);
+    failed += check(imp.type.kind == WASM_EXTERN_TABLE && imp.type.of.table.element == WASM_FUNCREF
+                    && imp.type.of.table.limits.min == 1 && imp.type.of.table.limits.has_max
+                    && imp.type.of.table.limits.max == 2, "import-table", "wrong table type");
+    wasm_module_import(m, 2, &imp);
+    failed += check(imp.type.kind == WASM_EXTERN_MEMORY && imp.type.of.memory.limits.min == 1
+                    && !imp.type.of.memory.limits.has_max, "import-memory", "wrong memory type");
+    wasm_module_import(m, 3, &imp);
+    failed += check(imp.type.kind == WASM_EXTERN_GLOBAL && imp.type.of.global.type == WASM_I32
+                    && !imp.type.of.global.mutable_, "import-global", "wrong global type");
+    failed += check(wasm_module_export_count(m) == 4, "export-count", "not 4");
+    wasm_export_info exp;
+    wasm_module_export(m, 0, &exp);
+    failed += check(wasm_name_equal(exp.name, wasm_name_from_cstr("run"))
+                    && exp.type.kind == WASM_EXTERN_FUNC && exp.type.of.func->param_count == 0
+                    && exp.type.of.func->result_count == 0, "export-func", "run is not () -> ()");
+    wasm_module_export(m, 2, &exp);
+    failed += check(exp.type.kind == WASM_EXTERN_MEMORY, "export-memory", "mem is not a memory");
+    const uint8_t *data = NULL;
+    size_t length = 0;
+    failed += check(wasm_module_custom_section(m, WASM_NAME("hello"), &data, &length)
+                    && length == 5 && memcmp(data, "world", 5) == 0, "custom-section",
+                    "hello does not hold world");
+    failed += check(!wasm_module_custom_section(m, WASM_NAME("absent"), &data, &length),
+                    "custom-section-absent", "found a section that is not there");
+    failed += check(m->func_names != NULL && m->func_names[0].length == 0
+                    && wasm_name_equal(m->func_names[1], WASM_NAME("main")), "name-section",
+                    "function 1 is not named main");
+    failed += check(m->func_declared[1] && !m->func_declared[0], "declared-refs",
+                    "only the exported function is declared");
+    wasm_module_free(m);
+
+    bytes = introspect_module(false);
+    m = NULL;
+    int rc = wasm_module_new(bytes.data, bytes.length, &m, &err);
+    failed += check(rc == 0 && m->func_names == NULL, "bad-name-section-ignored",
+                    rc < 0 ? err.message : "names were kept");
+    wasm_module_free(m);
+    failed += check(wasm_module_validate_bytes(bytes.data, bytes.length, &err) == 0,
+                    "validate-bytes", err.message);
+    bytes.data[8] = 0x0d; /* a section id that does not exist */
+    rc = wasm_module_validate_bytes(bytes.data, bytes.length, &err);
+    failed += check(rc < 0 && err.code == WC_EMALFORMED
+                    && strstr(err.message, "malformed section id") != NULL,
+                    "validate-bytes-malformed", rc < 0 ? err.message : "validated");
+    free(bytes.data);
+    return failed;
+}
+
 /* Real modules that must decode and validate. */
 static int valid_files(int argc, char **argv)
 {
@@ -363,6 +495,8 @@ static int valid_files(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "introspect") == 0)
+        return introspect() ? 1 : 0;
     if (argc >= 2 && strcmp(argv[1], "valid") == 0)
         return valid_files(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "spec") == 0)
@@ -373,7 +507,7 @@ int main(int argc, char **argv)
             failed += hostile_mutations(argv[i]);
         return failed ? 1 : 0;
     }
-    fputs("usage: frontend_check spec FILE.json... | valid FILE.wasm... | hostile [FILE.wasm...]\n",
-          stderr);
+    fputs("usage: frontend_check spec FILE.json... | introspect | valid FILE.wasm... |"
+          " hostile [FILE.wasm...]\n", stderr);
     return 2;
 }

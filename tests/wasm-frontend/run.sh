@@ -30,6 +30,9 @@ for wast in "$suite"/*.wast; do
 done
 "$checker" spec "${jsons[@]}"
 
+# Imports, exports, custom sections and function names of a module built by the checker.
+"$checker" introspect
+
 # The real Rust WASI modules must validate.
 "$checker" valid "$seeds"/*.wasm
 
