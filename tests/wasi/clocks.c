@@ -55,6 +55,17 @@ int main(int argc, char **argv)
     CHECK(__wasi_poll_oneoff(&sub, &ev, 1, &n) == 0);
     CHECK(n == 1 && ev.userdata == 42 && ev.error == 0 && ev.type == __WASI_EVENTTYPE_CLOCK);
     CHECK(now(__WASI_CLOCKID_MONOTONIC) - before >= 70000000u);
+    /* An absolute realtime deadline 50 ms ahead. */
+    sub.u.u.clock = (__wasi_subscription_clock_t){ .id = __WASI_CLOCKID_REALTIME,
+        .timeout = now(__WASI_CLOCKID_REALTIME) + 50000000u,
+        .flags = __WASI_SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME };
+    before = now(__WASI_CLOCKID_MONOTONIC);
+    CHECK(__wasi_poll_oneoff(&sub, &ev, 1, &n) == 0 && n == 1 && ev.error == 0);
+    CHECK(now(__WASI_CLOCKID_MONOTONIC) - before >= 40000000u);
+    /* A CPU-time clock cannot be waited on: answered at once with an error. */
+    sub.u.u.clock.id = __WASI_CLOCKID_PROCESS_CPUTIME_ID;
+    CHECK(__wasi_poll_oneoff(&sub, &ev, 1, &n) == 0 && n == 1 && ev.error == __WASI_ERRNO_NOTSUP);
+    sub.u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
     /* A deadline already past answers at once; no subscriptions is EINVAL. */
     sub.u.u.clock.timeout = 1;
     CHECK(__wasi_poll_oneoff(&sub, &ev, 1, &n) == 0 && n == 1);

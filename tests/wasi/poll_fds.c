@@ -1,5 +1,6 @@
 /* poll_oneoff on fds: stdin (a pipe holding "ping\n") is readable with nbytes, stdout is
  * writable, a bad fd answers EBADF, and a ready fd ends a wait that also has a long clock. */
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 #include <wasi/api.h>
@@ -50,5 +51,9 @@ int main(void)
     subs[0].u.u.fd_read.file_descriptor = 0;
     CHECK(__wasi_poll_oneoff(subs, events, 1, &n) == 0 && n == 1 && events[0].error == 0);
     CHECK(read(0, buf, sizeof buf) == 0);
+    /* A pipe has no position. */
+    CHECK(lseek(0, 0, SEEK_CUR) == -1 && errno == ESPIPE);
+    CHECK(pread(0, buf, 1, 0) == -1 && errno == ESPIPE);
+    CHECK(fcntl(0, F_SETFL, O_NONBLOCK) == 0 && (fcntl(0, F_GETFL) & O_NONBLOCK));
     GUEST_DONE();
 }

@@ -94,6 +94,11 @@ argv[3]=
 env FOO=bar
 env EMPTY=
 FOO=bar"
+  FOO=from-host run args_inherit --env FOO guests/args_env.wasm
+  expect_output args_inherit 0 "argc=1
+argv[0]=args_env.wasm
+env FOO=from-host
+FOO=from-host"
   run args_none guests/args_env.wasm
   expect_output args_none 0 "argc=1
 argv[0]=args_env.wasm
