@@ -13,6 +13,8 @@
 _Static_assert(WASM_OP_F64_PROMOTE_F32 - WASM_OP_I32_EQZ == 0xbb - 0x45, "numeric op order");
 _Static_assert(WASM_OP_I64_EXTEND32_S - WASM_OP_I32_EXTEND8_S == 0xc4 - 0xc0, "extend op order");
 _Static_assert(WASM_OP_I64_STORE32 - WASM_OP_I32_LOAD == 0x3e - 0x28, "memory op order");
+_Static_assert(WASM_OP_I32_GE_U - WASM_OP_I32_EQ == 9 &&
+               WASM_OP_JUMP_I32_GE_U_IMM - WASM_OP_JUMP_I32_EQ == 19, "compare jump order");
 _Static_assert(WASM_OP_I64_TRUNC_SAT_F64_U - WASM_OP_I32_TRUNC_SAT_F32_S == 7, "sat op order");
 
 enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
@@ -301,6 +303,59 @@ static bool fusable_last(const compiler *c, size_t words)
            c->last_op + words == c->length;
 }
 
+/* The comparison that is true exactly when op is false (integers have no NaN). */
+static wasm_internal_op inverse_compare(wasm_internal_op op)
+{
+    switch (op) {
+    case WASM_OP_I32_EQ: return WASM_OP_I32_NE;
+    case WASM_OP_I32_NE: return WASM_OP_I32_EQ;
+    case WASM_OP_I32_LT_S: return WASM_OP_I32_GE_S;
+    case WASM_OP_I32_GE_S: return WASM_OP_I32_LT_S;
+    case WASM_OP_I32_LT_U: return WASM_OP_I32_GE_U;
+    case WASM_OP_I32_GE_U: return WASM_OP_I32_LT_U;
+    case WASM_OP_I32_GT_S: return WASM_OP_I32_LE_S;
+    case WASM_OP_I32_LE_S: return WASM_OP_I32_GT_S;
+    case WASM_OP_I32_GT_U: return WASM_OP_I32_LE_U;
+    case WASM_OP_I32_LE_U: return WASM_OP_I32_GT_U;
+    default: return WASM_OP_COUNT_;
+    }
+}
+
+/* The fused jump for a comparison (plain or with an immediate), or WASM_OP_COUNT_. */
+static wasm_internal_op compare_jump(uint64_t previous, bool *immediate)
+{
+    switch (previous) {
+#define WASM_JUMP_CASE(name) \
+    case WASM_OP_##name: *immediate = false; return WASM_OP_JUMP_##name; \
+    case WASM_OP_##name##_IMM: *immediate = true; return WASM_OP_JUMP_##name##_IMM;
+    WASM_FUSABLE_COMPARE_OPS(WASM_JUMP_CASE)
+#undef WASM_JUMP_CASE
+    default:
+        return WASM_OP_COUNT_;
+    }
+}
+
+/* Turns the comparison just emitted into a conditional jump (taken when the comparison is
+ * `when`); the caller then emits the target word. False when there is nothing to fuse. */
+static bool fuse_compare_jump(compiler *c, bool when)
+{
+    if (!c->has_last_op || c->failed || c->last_op < c->barrier)
+        return false;
+    bool immediate = false;
+    wasm_internal_op jump = compare_jump(c->code[c->last_op], &immediate);
+    if (jump == WASM_OP_COUNT_ || c->last_op + (immediate ? 2 : 1) != c->length)
+        return false;
+    if (!when) {
+        /* JUMP_X and JUMP_X_IMM follow the order of the plain comparisons */
+        wasm_internal_op plain = inverse_compare(
+            (wasm_internal_op)(WASM_OP_I32_EQ + (jump - WASM_OP_JUMP_I32_EQ) / 2));
+        jump = (wasm_internal_op)(WASM_OP_JUMP_I32_EQ + 2 * (plain - WASM_OP_I32_EQ) +
+                                  (immediate ? 1 : 0));
+    }
+    c->code[c->last_op] = jump;
+    return true;
+}
+
 /* Emits a numeric operator, fused with the CONST or LOCAL_GET just before it when possible. */
 static void emit_numeric(compiler *c, wasm_internal_op op)
 {
@@ -444,6 +499,10 @@ static void emit_branch(compiler *c, uint32_t depth, bool conditional)
         if (conditional && fusable_last(c, 1) && c->code[c->last_op] == WASM_OP_I32_EQZ) {
             /* i32.eqz; br_if: one inverted jump */
             c->code[c->last_op] = WASM_OP_JUMP_IF_ZERO;
+            emit_target(c, depth, &dest, &keep);
+            return;
+        }
+        if (conditional && fuse_compare_jump(c, true)) {
             emit_target(c, depth, &dest, &keep);
             return;
         }
@@ -632,7 +691,10 @@ static bool compile_instruction(compiler *c)
             ctl->loop_target = c->length;
             emit_op(c, WASM_OP_LOOP);
         } else if (op == 0x04) {
-            emit_op(c, WASM_OP_JUMP_IF_ZERO);
+            if (fusable_last(c, 1) && c->code[c->last_op] == WASM_OP_I32_EQZ)
+                c->code[c->last_op] = WASM_OP_JUMP_IF_NONZERO; /* i32.eqz; if */
+            else if (!fuse_compare_jump(c, false))
+                emit_op(c, WASM_OP_JUMP_IF_ZERO);
             ctl->else_patch = c->length;
             emit(c, 0);
         }

@@ -106,6 +106,12 @@
     X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) \
     X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)
 
+/* i32 comparisons the compiler fuses with the conditional jump that consumes them (br_if, if):
+ * JUMP_I32_LT_S target, JUMP_I32_LT_S_IMM value target. An `if` jumps on the inverse. */
+#define WASM_FUSABLE_COMPARE_OPS(X) \
+    X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) \
+    X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)
+
 typedef enum wasm_internal_op {
 #define WASM_INTERNAL_OP_ENUM(name) WASM_OP_##name,
     WASM_INTERNAL_OPS(WASM_INTERNAL_OP_ENUM)
@@ -113,6 +119,9 @@ typedef enum wasm_internal_op {
 #define WASM_FUSED_OP_ENUM(name) WASM_OP_##name##_IMM, WASM_OP_##name##_LOCAL,
     WASM_FUSABLE_BINARY_OPS(WASM_FUSED_OP_ENUM)
 #undef WASM_FUSED_OP_ENUM
+#define WASM_FUSED_JUMP_ENUM(name) WASM_OP_JUMP_##name, WASM_OP_JUMP_##name##_IMM,
+    WASM_FUSABLE_COMPARE_OPS(WASM_FUSED_JUMP_ENUM)
+#undef WASM_FUSED_JUMP_ENUM
     WASM_OP_COUNT_
 } wasm_internal_op;
 

@@ -219,6 +219,9 @@ int wasm_interp_call(wasm_store *store, wasm_func *func, uint64_t *args, wasm_tr
 #define WASM_INTERP_FUSED_LABELS(name) &&op_##name##_IMM, &&op_##name##_LOCAL,
         WASM_FUSABLE_BINARY_OPS(WASM_INTERP_FUSED_LABELS)
 #undef WASM_INTERP_FUSED_LABELS
+#define WASM_INTERP_JUMP_LABELS(name) &&op_JUMP_##name, &&op_JUMP_##name##_IMM,
+        WASM_FUSABLE_COMPARE_OPS(WASM_INTERP_JUMP_LABELS)
+#undef WASM_INTERP_JUMP_LABELS
     };
     const uint32_t entry_frames = store->frame_count;
     const uint32_t max_frames = store->config.max_call_depth;
@@ -301,6 +304,31 @@ op_JUMP_IF_ZERO:
     else
         pc++;
     NEXT();
+
+    /* A comparison fused with the conditional jump that consumes it. */
+#define COMPARE_JUMP(name, expr) \
+    op_JUMP_##name: { \
+        uint32_t b = (uint32_t)sp[-1], a = (uint32_t)sp[-2]; \
+        sp -= 2; \
+        pc = (expr) ? code + pc[0] : pc + 1; \
+        NEXT(); \
+    } \
+    op_JUMP_##name##_IMM: { \
+        uint32_t a = (uint32_t)sp[-1], b = (uint32_t)pc[0]; \
+        sp -= 1; \
+        pc = (expr) ? code + pc[1] : pc + 2; \
+        NEXT(); \
+    }
+COMPARE_JUMP(I32_EQ, a == b)
+COMPARE_JUMP(I32_NE, a != b)
+COMPARE_JUMP(I32_LT_S, (int32_t)a < (int32_t)b)
+COMPARE_JUMP(I32_LT_U, a < b)
+COMPARE_JUMP(I32_GT_S, (int32_t)a > (int32_t)b)
+COMPARE_JUMP(I32_GT_U, a > b)
+COMPARE_JUMP(I32_LE_S, (int32_t)a <= (int32_t)b)
+COMPARE_JUMP(I32_LE_U, a <= b)
+COMPARE_JUMP(I32_GE_S, (int32_t)a >= (int32_t)b)
+COMPARE_JUMP(I32_GE_U, a >= b)
 
 op_JUMP_IF_NONZERO:
     if ((uint32_t)*--sp != 0)
