@@ -132,15 +132,4 @@ static inline int wasm_read_u32(wasm_reader *r, uint32_t *out, wc_error *err)
     return 0;
 }
 
-/* A vector length: it must not claim more elements than bytes remain (each element takes at
- * least min_size bytes), so hostile counts never turn into huge allocations. */
-static inline int wasm_read_count(wasm_reader *r, size_t min_size, uint32_t *out, wc_error *err)
-{
-    if (wasm_read_u32(r, out, err) < 0)
-        return -1;
-    if (min_size > 0 && (uint64_t)*out * min_size > wasm_reader_left(r))
-        return wasm_reader_fail(r, err, "length out of bounds");
-    return 0;
-}
-
 #endif
