@@ -88,6 +88,7 @@ struct grpc_server {
     void (*done)(void *data);
     void *done_data;
     bool done_called;
+    uv_timer_t done_timer;       /* runs done from the loop, never from inside a caller */
 };
 
 typedef struct write_request {
@@ -102,14 +103,25 @@ static void conn_close(connection *conn);
 
 /* ---- shutdown bookkeeping ------------------------------------------------------------------ */
 
+static void run_done(uv_timer_t *timer)
+{
+    grpc_server *server = timer->data;
+    uv_close((uv_handle_t *)timer, NULL);
+    if (server->done != NULL)
+        server->done(server->done_data);
+}
+
+/* The last call may end inside a service's own callback; done (which frees the services) must
+ * not run under its feet, so it runs from a fresh loop turn. */
 static void check_shutdown_done(grpc_server *server)
 {
     if (!server->shutting_down || server->done_called || server->n_conns > 0
         || server->open_calls > 0 || (server->listener_open && !server->listener_closed))
         return;
     server->done_called = true;
-    if (server->done != NULL)
-        server->done(server->done_data);
+    uv_timer_init(server->loop, &server->done_timer);
+    server->done_timer.data = server;
+    uv_timer_start(&server->done_timer, run_done, 0, 0);
 }
 
 /* ---- calls --------------------------------------------------------------------------------- */
