@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "cri/config.h"
@@ -50,12 +51,14 @@ static void shutdown_done(void *data)
     uv_walk(&d->loop, close_handle, NULL);
 }
 
-/* A streaming call whose owner never ends it must not keep the daemon alive forever. */
+/* A call whose owner never ends it (or work still running on the thread pool) must not keep
+ * the daemon alive forever. Freeing the services under running workers would be worse than
+ * leaving at once: the socket is already gone and the stores are durable. */
 static void shutdown_deadline(uv_timer_t *timer)
 {
-    daemon_state *d = timer->data;
-    cri_log_warn("shutdown: calls still open after 10 s; exiting anyway");
-    uv_stop(&d->loop);
+    (void)timer;
+    cri_log_warn("shutdown: calls still open after 10 s; exiting without waiting for them");
+    _exit(0);
 }
 
 static void on_signal(uv_signal_t *handle, int signum)
@@ -133,7 +136,7 @@ int main(int argc, char **argv)
                      d.config.listen, d.config.root, d.config.state);
     }
     uv_run(&d.loop, UV_RUN_DEFAULT);
-    /* After uv_stop (deadline) handles may remain: close them and let the closes finish. */
+    /* Normally everything is closed by now; this is for the start-up failure path. */
     free_services(&d);
     uv_walk(&d.loop, close_handle, NULL);
     uv_run(&d.loop, UV_RUN_DEFAULT);
