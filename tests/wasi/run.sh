@@ -12,6 +12,7 @@ build=${1:-build}
 mode=${2:-release}
 here=$(cd "$(dirname "$0")" && pwd)
 seeds=${SEED_MODULES:-$here/../../../shared/testdata/seed-modules}
+[[ -f $seeds/hello.wasm ]] || seeds=/work/shared/testdata/seed-modules
 
 wasmcri=$build/wasmcri
 [[ -x $wasmcri ]] || wasmcri=$build/src/cmd/wasmcri
@@ -103,6 +104,9 @@ FOO=from-host"
   expect_output args_none 0 "argc=1
 argv[0]=args_env.wasm
 FOO=(unset)"
+
+  run all_imports guests/all_imports.wasm
+  expect_output all_imports 0 "46 functions linked"
 
   for code in 0 7 255; do
     run "exit_$code" guests/exit_code.wasm "$code"
