@@ -5,7 +5,8 @@
  * dispatch callback on the loop thread. The receiver answers through the grpc_call: any number
  * of messages, then exactly one grpc_call_finish, now or later. Calls outlive their stream:
  * when the client goes away the call turns cancelled and sends are dropped, but the memory
- * stays until the receiver finishes it. */
+ * stays until the receiver finishes it. The process must ignore SIGPIPE (libuv writes to unix
+ * sockets without MSG_NOSIGNAL, and a client may hang up at any time). */
 #ifndef WASMCRI_GRPC_SERVER_H
 #define WASMCRI_GRPC_SERVER_H
 

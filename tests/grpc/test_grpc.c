@@ -2,7 +2,9 @@
  * the blocking grpc_client in the main thread. Streaming, cancellation, deadlines, framing
  * errors, status encoding, large messages and shutdown. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -295,6 +297,72 @@ static void test_missing_socket(void)
     CHECK(strstr(err.message, "connect endpoint 'unix:///nonexistent/x.sock': no such file") != NULL);
 }
 
+/* Threads with their own connections mix every kind of call, cancels and drops, so call and
+ * connection lifetimes interleave on the server (ASan watches). */
+#define STRESS_THREADS 8
+#define STRESS_ROUNDS 60
+
+static atomic_int stress_errors;
+
+static void *stress_thread(void *arg)
+{
+    unsigned seed = (unsigned)(uintptr_t)arg;
+    grpc_client *client = connect_client(50);
+    for (int round = 0; client != NULL && round < STRESS_ROUNDS; round++) {
+        uint8_t *response = NULL;
+        size_t length = 0;
+        grpc_status status;
+        wc_error err;
+        int count = 0;
+        switch (rand_r(&seed) % 5) {
+        case 0:
+            if (grpc_client_unary(client, "/t.S/Echo", (const uint8_t *)"abc", 3, &response,
+                                  &length, &status, &err) < 0 || status.code != 0 || length != 3)
+                atomic_fetch_add(&stress_errors, 1);
+            free(response);
+            break;
+        case 1:
+            if (grpc_client_stream(client, "/t.S/Stream", NULL, 0, count_messages, &count, &status,
+                                   &err) < 0 || count != STREAM_MESSAGES)
+                atomic_fetch_add(&stress_errors, 1);
+            break;
+        case 2:
+            grpc_client_stream(client, "/t.S/Forever", NULL, 0, stop_after_first, &count, &status,
+                               &err);
+            break;
+        case 3:
+            /* Deadline: the stream is reset, the connection stays. */
+            grpc_client_unary(client, "/t.S/Never", NULL, 0, &response, &length, &status, &err);
+            free(response);
+            break;
+        default:
+            /* Drop the whole connection with a call open on the server. */
+            grpc_client_set_timeout(client, 10);
+            grpc_client_unary(client, "/t.S/Never", NULL, 0, &response, &length, &status, &err);
+            free(response);
+            grpc_client_free(client);
+            client = connect_client(50);
+            break;
+        }
+    }
+    grpc_client_free(client);
+    return NULL;
+}
+
+static void test_stress_lifetimes(void)
+{
+    pthread_t threads[STRESS_THREADS];
+    for (uintptr_t i = 0; i < STRESS_THREADS; i++)
+        pthread_create(&threads[i], NULL, stress_thread, (void *)(i + 1));
+    for (int i = 0; i < STRESS_THREADS; i++)
+        pthread_join(threads[i], NULL);
+    CHECK(atomic_load(&stress_errors) == 0);
+    /* Every open call on the server ends once its stream is gone. */
+    for (int i = 0; i < 300 && grpc_server_open_calls(server) > 0; i++)
+        usleep(10000);
+    CHECK(grpc_server_open_calls(server) == 0);
+}
+
 static void test_shutdown(pthread_t thread)
 {
     /* An open stream at shutdown is cancelled; the server finishes; the socket goes. */
@@ -309,6 +377,7 @@ static void test_shutdown(pthread_t thread)
 
 int main(void)
 {
+    signal(SIGPIPE, SIG_IGN); /* as wasmcrid does: see grpc/server.h */
     char dir[] = "/tmp/test-grpc-XXXXXX";
     if (mkdtemp(dir) == NULL)
         return 1;
@@ -333,6 +402,7 @@ int main(void)
     RUN_TEST(test_framing_errors);
     RUN_TEST(test_big_messages);
     RUN_TEST(test_missing_socket);
+    RUN_TEST(test_stress_lifetimes);
     int before = testlib_failures;
     test_shutdown(thread);
     printf(testlib_failures == before ? "PASS test_shutdown\n" : "FAIL test_shutdown: checks failed\n");
