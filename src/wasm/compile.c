@@ -280,13 +280,14 @@ static void set_label(compiler *c)
 }
 
 static bool fused_forms(wasm_internal_op op, wasm_internal_op *with_immediate,
-                        wasm_internal_op *with_local)
+                        wasm_internal_op *with_local, wasm_internal_op *with_locals)
 {
     switch (op) {
 #define WASM_FUSED_CASE(name) \
     case WASM_OP_##name: \
         *with_immediate = WASM_OP_##name##_IMM; \
         *with_local = WASM_OP_##name##_LOCAL; \
+        *with_locals = WASM_OP_##name##_LOCALS; \
         return true;
     WASM_FUSABLE_BINARY_OPS(WASM_FUSED_CASE)
 #undef WASM_FUSED_CASE
@@ -359,8 +360,16 @@ static bool fuse_compare_jump(compiler *c, bool when)
 /* Emits a numeric operator, fused with the CONST or LOCAL_GET just before it when possible. */
 static void emit_numeric(compiler *c, wasm_internal_op op)
 {
-    wasm_internal_op with_immediate, with_local;
-    if (fusable_last(c, 2) && fused_forms(op, &with_immediate, &with_local)) {
+    wasm_internal_op with_immediate, with_local, with_locals;
+    if (!fused_forms(op, &with_immediate, &with_local, &with_locals)) {
+        emit_op(c, op);
+        return;
+    }
+    if (fusable_last(c, 3) && c->code[c->last_op] == WASM_OP_LOCAL_GET2) {
+        c->code[c->last_op] = with_locals;
+        return;
+    }
+    if (fusable_last(c, 2)) {
         uint64_t previous = c->code[c->last_op];
         if (previous == WASM_OP_CONST) {
             c->code[c->last_op] = with_immediate;
@@ -796,6 +805,13 @@ static bool compile_instruction(compiler *c)
     }
     case 0x20: { /* local.get */
         uint32_t index = read_u32(c);
+        if (c->local_types[index] != WASM_V128 && fusable_last(c, 2) &&
+            c->code[c->last_op] == WASM_OP_LOCAL_GET) {
+            c->code[c->last_op] = WASM_OP_LOCAL_GET2;
+            emit(c, c->local_offsets[index]);
+            push_width(c, 1);
+            break;
+        }
         emit_local(c, index, WASM_OP_LOCAL_GET, WASM_OP_LOCAL_GET_V128);
         push_width(c, wasm_slot_width(c->local_types[index]));
         break;

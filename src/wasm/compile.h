@@ -42,6 +42,7 @@
     X(LOCAL_SET_V128)   /* slot */ \
     X(LOCAL_TEE_V128)   /* slot */ \
     X(LOCAL_COPY)       /* from slot, to slot: local.get a; local.set b */ \
+    X(LOCAL_GET2)       /* slot, slot: local.get a; local.get b */ \
     X(LOCAL_SET_CONST)  /* slot, value: i32/i64/f32/f64.const c; local.set x */ \
     X(GLOBAL_GET)       /* global index */ \
     X(GLOBAL_SET)       /* global index */ \
@@ -93,9 +94,10 @@
     X(SIMD)             /* const wasm_simd_op *, immediate bytes pointer (or 0) */ \
     X(SIMD_MEMORY)      /* const wasm_simd_op *, offset, lane */
 
-/* Integer binary operators the compiler fuses with the instruction that pushed their right
- * operand: `i32.const c; i32.add` becomes I32_ADD_IMM c, `local.get x; i32.add` becomes
- * I32_ADD_LOCAL slot. One dispatch instead of two on the commonest pairs. */
+/* Integer binary operators the compiler fuses with the instructions that pushed their
+ * operands: `i32.const c; i32.add` becomes I32_ADD_IMM c, `local.get x; i32.add` becomes
+ * I32_ADD_LOCAL slot, `local.get a; local.get b; i32.add` becomes I32_ADD_LOCALS slot slot
+ * (pushing the result). One dispatch instead of two or three on the commonest sequences. */
 #define WASM_FUSABLE_BINARY_OPS(X) \
     X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) \
     X(I32_SHL) X(I32_SHR_S) X(I32_SHR_U) \
@@ -116,7 +118,8 @@ typedef enum wasm_internal_op {
 #define WASM_INTERNAL_OP_ENUM(name) WASM_OP_##name,
     WASM_INTERNAL_OPS(WASM_INTERNAL_OP_ENUM)
 #undef WASM_INTERNAL_OP_ENUM
-#define WASM_FUSED_OP_ENUM(name) WASM_OP_##name##_IMM, WASM_OP_##name##_LOCAL,
+#define WASM_FUSED_OP_ENUM(name) WASM_OP_##name##_IMM, WASM_OP_##name##_LOCAL, \
+    WASM_OP_##name##_LOCALS,
     WASM_FUSABLE_BINARY_OPS(WASM_FUSED_OP_ENUM)
 #undef WASM_FUSED_OP_ENUM
 #define WASM_FUSED_JUMP_ENUM(name) WASM_OP_JUMP_##name, WASM_OP_JUMP_##name##_IMM,

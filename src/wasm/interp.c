@@ -216,7 +216,8 @@ int wasm_interp_call(wasm_store *store, wasm_func *func, uint64_t *args, wasm_tr
 #define WASM_INTERP_LABEL(name) &&op_##name,
         WASM_INTERNAL_OPS(WASM_INTERP_LABEL)
 #undef WASM_INTERP_LABEL
-#define WASM_INTERP_FUSED_LABELS(name) &&op_##name##_IMM, &&op_##name##_LOCAL,
+#define WASM_INTERP_FUSED_LABELS(name) &&op_##name##_IMM, &&op_##name##_LOCAL, \
+    &&op_##name##_LOCALS,
         WASM_FUSABLE_BINARY_OPS(WASM_INTERP_FUSED_LABELS)
 #undef WASM_INTERP_FUSED_LABELS
 #define WASM_INTERP_JUMP_LABELS(name) &&op_JUMP_##name, &&op_JUMP_##name##_IMM,
@@ -464,6 +465,12 @@ op_LOCAL_COPY:
     fp[pc[1]] = fp[pc[0]];
     pc += 2;
     NEXT();
+op_LOCAL_GET2:
+    sp[0] = fp[pc[0]];
+    sp[1] = fp[pc[1]];
+    sp += 2;
+    pc += 2;
+    NEXT();
 op_LOCAL_SET_CONST:
     fp[pc[0]] = pc[1];
     pc += 2;
@@ -587,6 +594,12 @@ op_MEMORY_GROW: {
         uint32_t a = (uint32_t)sp[-1], b = (uint32_t)fp[*pc++]; \
         sp[-1] = (uint32_t)(expr); \
         NEXT(); \
+    } \
+    op_##name##_LOCALS: { \
+        uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[1]]; \
+        pc += 2; \
+        *sp++ = (uint32_t)(expr); \
+        NEXT(); \
     }
 #define I64_OPS(name, expr) \
     op_##name: BINARY_I64(expr) \
@@ -598,6 +611,12 @@ op_MEMORY_GROW: {
     op_##name##_LOCAL: { \
         uint64_t a = sp[-1], b = fp[*pc++]; \
         sp[-1] = (uint64_t)(expr); \
+        NEXT(); \
+    } \
+    op_##name##_LOCALS: { \
+        uint64_t a = fp[pc[0]], b = fp[pc[1]]; \
+        pc += 2; \
+        *sp++ = (uint64_t)(expr); \
         NEXT(); \
     }
 #define COMPARE_F32(expr) { \
