@@ -323,7 +323,7 @@ int cri_config_from_args(cri_config *config, int argc, char **argv, wc_error *er
     /* Two passes: the file first, so flags override it wherever they appear. */
     const char *config_path = NULL;
     for (int pass = 0; pass < 2; pass++) {
-        optind = 1;
+        optind = 0; /* 0: a full re-initialisation of GNU getopt */
         opterr = 0;
         int opt;
         while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
@@ -361,6 +361,9 @@ int cri_config_from_args(cri_config *config, int argc, char **argv, wc_error *er
         }
     }
     optind = 1;
+    /* Accept the endpoint form clients use, "unix:///run/x.sock", as well as a path. */
+    if (strncmp(config->listen, "unix://", 7) == 0)
+        memmove(config->listen, config->listen + 7, strlen(config->listen + 7) + 1);
     return 0;
 }
 
