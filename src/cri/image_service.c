@@ -1,6 +1,7 @@
 /* image_service.c - runtime.v1.ImageService: PullImage, ImageStatus, ListImages, RemoveImage,
- * ImageFsInfo, answered from the image store. Every store call runs on the loop's thread pool;
- * the handlers only copy the request's fields and build the response on the loop thread. */
+ * ImageFsInfo, answered from the image store. Pulls, removals and disk usage run on the loop's
+ * thread pool; ImageStatus and ListImages read the store's in-memory records (no disk, no
+ * waiting behind pulls), so they answer on the loop thread at once. */
 #include "cri/image_service.h"
 
 #include <jansson.h>
@@ -278,8 +279,10 @@ static void status_done(cri_call *call, void *data)
 static void handle_status(cri_call *call, const ProtobufCMessage *request, void *data)
 {
     image_job *job = job_new(call, data, request);
-    if (job)
-        queue(call, job, status_work, status_done);
+    if (job) {
+        status_work(job);
+        status_done(call, job);
+    }
 }
 
 /* ---- ListImages -------------------------------------------------------------------------- */
@@ -338,8 +341,10 @@ static void list_done(cri_call *call, void *data)
 static void handle_list(cri_call *call, const ProtobufCMessage *request, void *data)
 {
     image_job *job = job_new(call, data, request);
-    if (job)
-        queue(call, job, list_work, list_done);
+    if (job) {
+        list_work(job);
+        list_done(call, job);
+    }
 }
 
 /* ---- RemoveImage ----------------------------------------------------------------------- */

@@ -189,7 +189,7 @@ int img_records_put(img_store *store, const img_new_image *image, wc_error *err)
     }
     if (store_db_commit(store->db, err) < 0)
         return wc_error_prefix(err, "record image %s", image->record.id);
-    return 0;
+    return img_cache_reload(store, err);
 }
 
 static char *absolute(const img_store *store, const unsigned char *relative)
@@ -334,36 +334,6 @@ static int find_id(img_store *store, const char *reference, char id[80], wc_erro
     return 0;
 }
 
-static int load_by_id(img_store *store, const char *id, img_record **out, wc_error *err)
-{
-    cleanup_stmt sqlite3_stmt *stmt = NULL;
-    if (store_db_prepare(store->db, "SELECT " RECORD_COLUMNS " FROM images WHERE id = ?", &stmt,
-                         err) < 0)
-        return -1;
-    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-    int rc = store_db_step(store->db, stmt, err);
-    if (rc < 0)
-        return -1;
-    if (rc == SQLITE_DONE)
-        return wc_error_set(err, WC_ENOTFOUND, "image %s not found", id);
-    return load_row(store, stmt, out, err);
-}
-
-int img_store_resolve(img_store *store, const char *reference, img_record **out, wc_error *err)
-{
-    if (reference == NULL || *reference == 0)
-        return wc_error_set(err, WC_EINVAL, "empty image reference");
-    store_db_lock(store->db);
-    char id[80];
-    int rc = find_id(store, reference, id, err);
-    if (rc == 0 && id[0] == 0)
-        rc = wc_error_set(err, WC_ENOTFOUND, "image %s not found", reference);
-    if (rc == 0)
-        rc = load_by_id(store, id, out, err);
-    store_db_unlock(store->db);
-    return rc;
-}
-
 int img_records_has_id(img_store *store, const char *id, bool *exists, wc_error *err)
 {
     store_db_lock(store->db);
@@ -380,7 +350,7 @@ int img_records_has_id(img_store *store, const char *id, bool *exists, wc_error 
     return rc;
 }
 
-int img_store_list(img_store *store, img_record ***out, size_t *count, wc_error *err)
+int img_records_load_all(img_store *store, img_record ***out, size_t *count, wc_error *err)
 {
     *out = NULL;
     *count = 0;
@@ -484,6 +454,7 @@ int img_store_remove(img_store *store, const char *reference, bool *removed, wc_
     if (rc == 0 && id[0]) {
         /* The rows are gone first, so a crash here leaves only orphans, swept at start. */
         *removed = true;
+        rc = img_cache_reload(store, err);
         for (size_t i = 0; i < orphans_count; i++)
             img_content_delete(store->content, orphans[i]);
         if (rootfs) {
@@ -492,7 +463,7 @@ int img_store_remove(img_store *store, const char *reference, bool *removed, wc_
             char *slash = strrchr(path, '/');   /* images/<hex>/rootfs -> images/<hex> */
             if (slash && strcmp(slash, "/rootfs") == 0)
                 *slash = 0;
-            img_remove_tree(path);
+            img_trash(store, path);
         }
     }
     pthread_rwlock_unlock(&store->gc_lock);

@@ -119,6 +119,58 @@ static int sweep_orphans(img_store *store, wc_error *err)
     return 0;
 }
 
+static void empty_trash(img_store *store)
+{
+    char trash[4096];
+    snprintf(trash, sizeof trash, "%s/trash", store->root);
+    cleanup_closedir DIR *dir = opendir(trash);
+    if (dir == NULL)
+        return;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        char path[4400];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", trash, entry->d_name) < sizeof path)
+            img_remove_tree(path);
+    }
+}
+
+static void *janitor_main(void *data)
+{
+    img_store *store = data;
+    pthread_mutex_lock(&store->janitor_lock);
+    for (;;) {
+        while (!store->janitor_pending && !store->janitor_stop)
+            pthread_cond_wait(&store->janitor_wake, &store->janitor_lock);
+        if (store->janitor_stop)
+            break;   /* what is left is emptied at the next start */
+        store->janitor_pending = false;
+        pthread_mutex_unlock(&store->janitor_lock);
+        empty_trash(store);
+        pthread_mutex_lock(&store->janitor_lock);
+    }
+    pthread_mutex_unlock(&store->janitor_lock);
+    return NULL;
+}
+
+void img_trash(img_store *store, const char *path)
+{
+    static _Atomic unsigned serial;
+    char target[4400];
+    const char *base = strrchr(path, '/');
+    snprintf(target, sizeof target, "%s/trash/%s-%d-%u", store->root, base ? base + 1 : path,
+             (int)getpid(), serial++);
+    if (!store->janitor_started || rename(path, target) < 0) {
+        img_remove_tree(path);
+        return;
+    }
+    pthread_mutex_lock(&store->janitor_lock);
+    store->janitor_pending = true;
+    pthread_cond_signal(&store->janitor_wake);
+    pthread_mutex_unlock(&store->janitor_lock);
+}
+
 int img_store_open(const img_store_options *options, img_store **out, wc_error *err)
 {
     img_fetch_global_init();
@@ -127,9 +179,14 @@ int img_store_open(const img_store_options *options, img_store **out, wc_error *
         return wc_error_set(err, WC_ERESOURCE, "image store: out of memory");
     pthread_rwlock_init(&store->gc_lock, NULL);
     pthread_mutex_init(&store->inflight_lock, NULL);
+    pthread_mutex_init(&store->reload_lock, NULL);
+    pthread_mutex_init(&store->cache_lock, NULL);
+    pthread_mutex_init(&store->janitor_lock, NULL);
+    pthread_cond_init(&store->janitor_wake, NULL);
     store->db = options->db;
-    char images_dir[4096];
+    char images_dir[4096], trash_dir[4096];
     snprintf(images_dir, sizeof images_dir, "%s/images", options->root);
+    snprintf(trash_dir, sizeof trash_dir, "%s/trash", options->root);
     int rc = (store->root = strdup(options->root)) ? 0
              : wc_error_set(err, WC_ERESOURCE, "image store: out of memory");
     if (rc == 0)
@@ -137,11 +194,22 @@ int img_store_open(const img_store_options *options, img_store **out, wc_error *
     if (rc == 0)
         rc = wc_mkdir_p(images_dir, 0700, err);
     if (rc == 0)
+        rc = wc_mkdir_p(trash_dir, 0700, err);
+    if (rc == 0)
         rc = img_content_open(options->root, &store->content, err);
     if (rc == 0)
         rc = img_records_migrate(store, err);
     if (rc == 0)
         rc = sweep_orphans(store, err);
+    if (rc == 0)
+        rc = img_cache_reload(store, err);
+    if (rc == 0) {
+        store->janitor_pending = true;   /* a trash left by the previous run */
+        if (pthread_create(&store->janitor, NULL, janitor_main, store) == 0)
+            store->janitor_started = true;
+        else
+            empty_trash(store);
+    }
     if (rc < 0) {
         img_store_free(store);
         return wc_error_prefix(err, "open image store %s", options->root);
@@ -154,10 +222,22 @@ void img_store_free(img_store *store)
 {
     if (store == NULL)
         return;
+    if (store->janitor_started) {
+        pthread_mutex_lock(&store->janitor_lock);
+        store->janitor_stop = true;
+        pthread_cond_signal(&store->janitor_wake);
+        pthread_mutex_unlock(&store->janitor_lock);
+        pthread_join(store->janitor, NULL);
+    }
+    img_cache_clear(store);
     img_content_free(store->content);
     free_registries(store->registries, store->registries_count);
     pthread_rwlock_destroy(&store->gc_lock);
     pthread_mutex_destroy(&store->inflight_lock);
+    pthread_mutex_destroy(&store->reload_lock);
+    pthread_mutex_destroy(&store->cache_lock);
+    pthread_mutex_destroy(&store->janitor_lock);
+    pthread_cond_destroy(&store->janitor_wake);
     free(store->root);
     free(store);
 }

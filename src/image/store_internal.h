@@ -21,6 +21,21 @@ struct img_store {
     /* Pulls in progress, so a second pull of one reference waits for the first. */
     pthread_mutex_t inflight_lock;
     img_inflight *inflight;
+    /* Every record in memory, so lookups (ImageStatus, ListImages, CreateContainer) never
+     * touch the disk and may run on the loop thread. Rebuilt from the database after each
+     * change; reload_lock orders the rebuilds, cache_lock guards the swap and the readers. */
+    pthread_mutex_t reload_lock;
+    pthread_mutex_t cache_lock;
+    img_record **cache;
+    size_t cache_count;
+    /* Removed rootfs trees are renamed into trash/ and deleted by this thread, so RemoveImage
+     * does not wait for thousands of unlinks. */
+    pthread_t janitor;
+    bool janitor_started;
+    pthread_mutex_t janitor_lock;
+    pthread_cond_t janitor_wake;
+    bool janitor_pending;
+    bool janitor_stop;
 };
 
 /* What a pull produces, written in one transaction by img_records_put. */
@@ -35,6 +50,14 @@ int img_records_put(img_store *store, const img_new_image *image, wc_error *err)
 /* Every blob digest referenced by any image (sorted, for the start-up sweep). */
 int img_records_all_blobs(img_store *store, char ***digests, size_t *count, wc_error *err);
 int img_records_has_id(img_store *store, const char *id, bool *exists, wc_error *err);
+/* Every record, read from the database (for the cache). */
+int img_records_load_all(img_store *store, img_record ***out, size_t *count, wc_error *err);
+
+/* The in-memory copy (cache.c). */
+int img_cache_reload(img_store *store, wc_error *err);
+void img_cache_clear(img_store *store);
+/* Moves a tree into trash/ and wakes the janitor (store.c). */
+void img_trash(img_store *store, const char *path);
 
 /* The pulls, by kind. */
 int img_pull_url(img_store *store, const char *name, const char *url, const char *filename,
