@@ -228,6 +228,22 @@ else
   expect_status exit_in_start_function 9
   run proc_raise proc_raise.wasm
   expect_status proc_raise 52
+
+  # Chaos: every function with random arguments, thousands of times (chaos.py).
+  for seed in 1 2 3; do
+    mkdir -p "chaos$seed/box/rw" "chaos$seed/box/ro"
+    echo "keep" >"chaos$seed/box/ro/keep.txt"
+    python3 "$here/chaos.py" "chaos$seed/chaos.wat" "$seed"
+    wat2wasm "chaos$seed/chaos.wat" -o "chaos$seed/chaos.wasm"
+    run "chaos_$seed" --dir "$tmp/chaos$seed/box/rw::/" --dir-ro "$tmp/chaos$seed/box/ro::/ro" \
+      --env A=B "chaos$seed/chaos.wasm" x y
+    if [[ $(cd "chaos$seed/box" && ls -A) != $'ro\nrw' || $(ls -A "chaos$seed/box/ro") != keep.txt \
+          || $(cat "chaos$seed/box/ro/keep.txt") != keep ]]; then
+      fail "chaos_$seed" "changes outside the writable preopen"
+    else
+      expect_status "chaos_$seed" 0
+    fi
+  done
 fi
 
 # ---- hostile binaries: a clean error (2), or a clean run where the module is valid ---------
