@@ -153,7 +153,9 @@ int img_blob_writer_commit(img_blob_writer *writer, char digest[72], uint64_t *s
     if (writer->expected[0] && strcmp(writer->expected, digest) != 0)
         return wc_error_set(err, WC_EINVAL, "digest mismatch: expected %s, got %s",
                             writer->expected, digest);
-    if (fsync(writer->fd) < 0)
+    /* The data is on disk before the name is; the directory entry itself is made durable
+     * once per pull (img_content_sync), not once per blob. */
+    if (fdatasync(writer->fd) < 0)
         return wc_error_set_errno(err, errno, "fsync blob");
     close(writer->fd);
     writer->fd = -1;
@@ -186,9 +188,23 @@ int img_content_put(img_content *content, const void *data, size_t length,
                             expected_digest, digest);
     if (img_content_has(content, digest))
         return 0;
-    char path[4096];
-    img_content_path(content, digest, path, sizeof path);
-    return wc_write_file_atomic(path, data, length, 0644, err);
+    img_blob_writer *writer;
+    if (img_blob_writer_open(content, digest, 0, &writer, err) < 0)
+        return -1;
+    char actual[72];
+    int rc = img_blob_writer_write(writer, data, length, err);
+    if (rc == 0)
+        rc = img_blob_writer_commit(writer, actual, NULL, err);
+    img_blob_writer_free(writer);
+    return rc;
+}
+
+int img_content_sync(img_content *content, wc_error *err)
+{
+    cleanup_close int fd = open(content->blobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0)
+        return wc_error_set_errno(err, errno, "fsync %s", content->blobs);
+    return 0;
 }
 
 void img_content_clear_ingest(img_content *content)

@@ -35,6 +35,10 @@ void img_blob_writer_free(img_blob_writer *writer);
 int img_content_put(img_content *content, const void *data, size_t length,
                     const char *expected_digest, char digest[72], wc_error *err);
 
+/* Makes the blobs committed so far durable under their names (one directory fsync): call it
+ * before recording an image that uses them. */
+int img_content_sync(img_content *content, wc_error *err);
+
 /* "sha256:<hex>" of a buffer. */
 void img_sha256_digest(const void *data, size_t length, char digest[72]);
 

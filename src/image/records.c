@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image/reference.h"
 #include "image/store_internal.h"
 #include "image/unpack.h"
 #include "util/cleanup.h"
@@ -181,6 +180,8 @@ static int put_locked(img_store *store, const img_new_image *image, wc_error *er
 
 int img_records_put(img_store *store, const img_new_image *image, wc_error *err)
 {
+    if (img_content_sync(store->content, err) < 0)
+        return wc_error_prefix(err, "record image %s", image->record.id);
     if (store_db_begin(store->db, err) < 0)
         return wc_error_prefix(err, "record image %s", image->record.id);
     if (put_locked(store, image, err) < 0) {
@@ -273,64 +274,6 @@ static int load_row(img_store *store, sqlite3_stmt *row, img_record **out, wc_er
         return -1;
     }
     *out = r;
-    return 0;
-}
-
-/* The id a reference names, or "" when none: names first, then full ids, then unique prefixes. */
-static int find_id(img_store *store, const char *reference, char id[80], wc_error *err)
-{
-    id[0] = 0;
-    char candidates[3][1100];
-    size_t count = 0;
-    snprintf(candidates[count++], sizeof candidates[0], "%s", reference);
-    wc_error ignored;
-    if (img_module_tag(reference, candidates[count], sizeof candidates[0], &ignored) == 0)
-        count++;
-    img_ref ref;
-    if (img_ref_parse(reference, &ref, &ignored) == 0) {
-        char name[800];
-        img_ref_name(&ref, name, sizeof name);
-        if (ref.digest[0])
-            snprintf(candidates[count++], sizeof candidates[0], "%s@%s", name, ref.digest);
-        else
-            img_ref_tagged(&ref, candidates[count++], sizeof candidates[0]);
-    }
-    cleanup_stmt sqlite3_stmt *stmt = NULL;
-    if (store_db_prepare(store->db, "SELECT image_id FROM image_names WHERE name = ?", &stmt,
-                         err) < 0)
-        return -1;
-    for (size_t i = 0; i < count; i++) {
-        sqlite3_reset(stmt);
-        sqlite3_bind_text(stmt, 1, candidates[i], -1, SQLITE_STATIC);
-        int rc = store_db_step(store->db, stmt, err);
-        if (rc < 0)
-            return -1;
-        if (rc == SQLITE_ROW) {
-            snprintf(id, 80, "%s", (const char *)sqlite3_column_text(stmt, 0));
-            return 0;
-        }
-    }
-    const char *hex = strncmp(reference, "sha256:", 7) == 0 ? reference + 7 : reference;
-    if (!img_hex_prefix(hex))
-        return 0;
-    cleanup_stmt sqlite3_stmt *prefix = NULL;
-    if (store_db_prepare(store->db, "SELECT id FROM images WHERE substr(id, 8, ?) = ? LIMIT 2",
-                         &prefix, err) < 0)
-        return -1;
-    sqlite3_bind_int(prefix, 1, (int)strlen(hex));
-    sqlite3_bind_text(prefix, 2, hex, -1, SQLITE_STATIC);
-    int rc = store_db_step(store->db, prefix, err);
-    if (rc < 0)
-        return -1;
-    if (rc == SQLITE_ROW) {
-        char first[80];
-        snprintf(first, sizeof first, "%s", (const char *)sqlite3_column_text(prefix, 0));
-        rc = store_db_step(store->db, prefix, err);
-        if (rc < 0)
-            return -1;
-        if (rc == SQLITE_DONE)   /* a unique prefix */
-            snprintf(id, 80, "%s", first);
-    }
     return 0;
 }
 
@@ -441,10 +384,14 @@ int img_store_remove(img_store *store, const char *reference, bool *removed, wc_
     char **orphans = NULL;
     size_t orphans_count = 0;
     char *rootfs = NULL;
+    img_record *record = NULL;
+    if (img_store_resolve(store, reference, &record, err) == 0) {
+        snprintf(id, sizeof id, "%s", record->id);
+        img_record_free(record);
+    }
     int rc = store_db_begin(store->db, err);
     if (rc == 0) {
-        rc = find_id(store, reference, id, err);
-        if (rc == 0 && id[0])
+        if (id[0])
             rc = delete_locked(store, id, &orphans, &orphans_count, &rootfs, err);
         if (rc == 0)
             rc = store_db_commit(store->db, err);
@@ -455,8 +402,11 @@ int img_store_remove(img_store *store, const char *reference, bool *removed, wc_
         /* The rows are gone first, so a crash here leaves only orphans, swept at start. */
         *removed = true;
         rc = img_cache_reload(store, err);
-        for (size_t i = 0; i < orphans_count; i++)
-            img_content_delete(store->content, orphans[i]);
+        for (size_t i = 0; i < orphans_count; i++) {
+            char path[4096];
+            if (img_content_path(store->content, orphans[i], path, sizeof path) == 0)
+                img_trash(store, path);
+        }
         if (rootfs) {
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", store->root, rootfs);
