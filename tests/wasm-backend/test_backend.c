@@ -445,6 +445,53 @@ static void test_many_locals_recursion(void)
     free(bytes);
 }
 
+/* Host-created objects through the API: functions called directly, tables, globals, memories
+ * (with the embedder cap refusing creation and growth). */
+static void test_api_objects(void)
+{
+    wasm_config config = { .max_memory_pages = 4 };
+    wasm_store *store = wasm_store_new(&config);
+    wc_error err = { 0 };
+    wasm_trap trap;
+
+    wasm_functype add = { 2, 1, i32x2, i32x1 };
+    wasm_func *func = wasm_func_new_host(store, &add, host_add, NULL);
+    CHECK(func != NULL && wasm_func_type(func)->param_count == 2);
+    wasm_value args[2] = { { .i32 = 1 }, { .i32 = 2 } }, result;
+    /* called from the host there is no calling instance, hence no memory: the bonus shows */
+    CHECK(wasm_func_call(store, func, args, &result, &trap) == 0 && result.i32 == 1003);
+
+    wasm_tabletype table_type = { WASM_FUNCREF, { 1, 3, true } };
+    wasm_table *table = wasm_table_new(store, &table_type, func, &err);
+    void *ref = NULL;
+    CHECK(table != NULL && wasm_table_size(table) == 1);
+    CHECK(wasm_table_get(table, 0, &ref) && ref == func);
+    CHECK(!wasm_table_get(table, 1, &ref));
+    CHECK(wasm_table_set(table, 0, NULL) && wasm_table_get(table, 0, &ref) && ref == NULL);
+
+    wasm_globaltype global_type = { WASM_I64, true };
+    wasm_global *global = wasm_global_new(store, &global_type, (wasm_value){ .i64 = 1ull << 40 });
+    CHECK(global != NULL && wasm_global_get(global).i64 == 1ull << 40);
+    wasm_global_set(global, (wasm_value){ .i64 = 5 });
+    CHECK(wasm_global_get(global).i64 == 5 && wasm_global_type(global).mutable_);
+
+    wasm_memorytype too_big = { { 5, 0, false } };
+    CHECK(wasm_memory_new(store, &too_big, &err) == NULL && err.code == WC_ERESOURCE);
+    CHECK(wasm_store_memory_limit_hit(store));
+    wasm_memorytype small = { { 1, 2, true } };
+    wasm_memory *memory = wasm_memory_new(store, &small, &err);
+    CHECK(memory != NULL && wasm_memory_size(memory) == WASM_PAGE_SIZE);
+    if (memory != NULL) {
+        uint8_t *data = wasm_memory_data(memory);
+        CHECK(wasm_memory_grow(memory, 1) == 1);
+        CHECK(wasm_memory_data(memory) == data); /* reserved up front: it stays put */
+        data[2 * WASM_PAGE_SIZE - 1] = 1;
+        CHECK(wasm_memory_grow(memory, 1) == -1); /* the type's maximum */
+        CHECK(wasm_memory_type(memory).limits.min == 2);
+    }
+    wasm_store_free(store);
+}
+
 static void test_speed_fib(void)
 {
     fixture f;
@@ -474,6 +521,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_linking);
     RUN_TEST(test_deep_nesting);
     RUN_TEST(test_many_locals_recursion);
+    RUN_TEST(test_api_objects);
     RUN_TEST(test_speed_fib);
     return TESTS_DONE();
 }
