@@ -155,6 +155,19 @@ FOO=(unset)"
   grep -q '^all checks passed$' poll_fds.out || cat poll_fds.out
   expect_status poll_fds 0
 
+  printf 'some input' | "$wasmcri" run guests/read_stdin.wasm >read_stdin.out 2>read_stdin.err
+  rc=$?
+  expect_output read_stdin 0 "read 10 bytes: some input"
+  # A read that blocks forever (the writer never closes) still ends at --timeout.
+  mkfifo never.fifo
+  sleep 30 >never.fifo &
+  bg_pids+=("$!")
+  start=$SECONDS
+  "$wasmcri" run --timeout 1 guests/read_stdin.wasm <never.fifo >read_blocked.out 2>read_blocked.err
+  rc=$?
+  ((SECONDS - start < 10)) || fail read_blocked_prompt "took $((SECONDS - start)) s"
+  expect_status read_blocked 124
+
   # Sockets: a pre-opened listener on a free loopback port; the client is python.
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   "$wasmcri" run --tcplisten "127.0.0.1:$port" guests/sockets.wasm >sockets.out 2>sockets.err &
@@ -220,6 +233,10 @@ else
   ((SECONDS - start < 10)) || fail timeout_prompt "the timeouts took $((SECONDS - start)) s"
   run memory_bomb --max-memory 8M memory_bomb.wasm
   expect_status memory_bomb 0
+  run memory_too_big --max-memory 1M memory_too_big.wasm
+  expect_status memory_too_big 2
+  run memory_fits --max-memory 16M memory_too_big.wasm
+  expect_status memory_fits 0
   run unknown_import unknown_import.wasm
   expect_status unknown_import 2
   run no_start no_start.wasm
