@@ -38,7 +38,8 @@ export CRI_PY_DIR=$tmp/py
 mkdir -p "$CRI_PY_DIR" "$tmp/www" "$tmp/outside" "$tmp/run"
 sock=$tmp/run/wasmcri.sock
 root=$tmp/root
-ctl() { "$ctl_bin" -r "unix://$sock" "$@"; }
+# Sanitizer reports of the client go to files, so they cannot hide in a matched output.
+ctl() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/asan-ctl "$ctl_bin" -r "unix://$sock" "$@"; }
 cri() { "$py" "$here/cri.py" "$sock" "$@"; }
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pass() { echo "PASS $1"; }
@@ -410,4 +411,9 @@ if grep -Eq 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$tmp/
   fail "daemon sanitizer-clean ($mode)" "$(grep -E -m3 'AddressSanitizer|LeakSanitizer|runtime error' "$tmp/daemon.log")"
 else
   pass "daemon sanitizer-clean ($mode)"
+fi
+if compgen -G "$tmp/asan-ctl*" >/dev/null; then
+  fail "wasmcrictl sanitizer-clean ($mode)" "$(head -c 600 "$tmp"/asan-ctl* | grep -E -m3 'ERROR|SUMMARY')"
+else
+  pass "wasmcrictl sanitizer-clean ($mode)"
 fi
