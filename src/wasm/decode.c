@@ -20,6 +20,10 @@
 /* Locals per function, parameters excluded: far above real code, low enough that a hostile
  * module cannot make us allocate much. */
 #define MAX_LOCALS 50000u
+/* Parameters and results per function type: the JS API's implementation limits, which every
+ * browser engine enforces. They bound the validator's work per call instruction. */
+#define MAX_PARAMS 1000u
+#define MAX_RESULTS 1000u
 
 enum section_id {
     SEC_CUSTOM = 0, SEC_TYPE, SEC_IMPORT, SEC_FUNCTION, SEC_TABLE, SEC_MEMORY, SEC_GLOBAL,
@@ -426,6 +430,9 @@ static int decode_types(decoder *d)
                 return -1;
         }
         m->types[i].param_count = params;
+        if (params > MAX_PARAMS)
+            return wc_error_set(d->err, WC_ERESOURCE, "type %u has %u parameters (at most %u)",
+                                i, params, MAX_PARAMS);
         if (wasm_read_u32(&d->r, &results, d->err) < 0)
             return -1;
         uint32_t result_cap = capacity(d, results);
@@ -434,12 +441,15 @@ static int decode_types(decoder *d)
             return wc_error_set(d->err, WC_ERESOURCE, "out of memory decoding type %u", i);
         m->types[i].params = types;
         m->types[i].results = types + params;
-        m->types[i].result_count = results;
         for (uint32_t k = 0; k < results; k++) {
             GUARD(k, result_cap);
             if (read_valtype(d, &types[params + k]) < 0)
                 return -1;
         }
+        m->types[i].result_count = results;
+        if (results > MAX_RESULTS)
+            return wc_error_set(d->err, WC_ERESOURCE, "type %u has %u results (at most %u)",
+                                i, results, MAX_RESULTS);
     }
     return 0;
 }

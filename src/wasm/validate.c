@@ -16,6 +16,9 @@
 #include "wasm/skim.h"
 
 #define UNKNOWN 0 /* the operand type of unreachable code's stack bottom */
+/* Operand stack height bound: no real function comes near it, and it keeps a hostile body
+ * (calls pushing many results) from growing the validator's memory without end. */
+#define MAX_OPERANDS (1u << 20)
 
 #define TRY(expr)            \
     do {                     \
@@ -31,6 +34,7 @@ typedef struct frame {
     uint32_t param_count;
     const wasm_valtype *results;
     uint32_t result_count;
+    uint32_t br_table_mark;     /* the br_table that last checked this label, see there */
 } frame;
 
 typedef struct checker {
@@ -44,6 +48,7 @@ typedef struct checker {
     uint32_t val_count, val_cap;
     frame *ctrls;
     uint32_t ctrl_count, ctrl_cap;
+    uint32_t br_table_serial;
     wasm_valtype *locals;
     uint32_t local_count, local_cap;
 } checker;
@@ -98,6 +103,9 @@ static int malformed(checker *c, const char *text)
 
 static int push(checker *c, uint8_t type)
 {
+    if (c->val_count == MAX_OPERANDS)
+        return wc_error_set(c->err, WC_ERESOURCE,
+                            "function %u: operand stack exceeds %u values", c->func, MAX_OPERANDS);
     if (c->val_count == c->val_cap) {
         uint32_t cap = c->val_cap ? c->val_cap * 2 : 64;
         uint8_t *bigger = realloc(c->vals, cap);
@@ -203,7 +211,7 @@ static void label_types(const frame *f, const wasm_valtype **types, uint32_t *n)
     }
 }
 
-static int get_label(checker *c, uint32_t depth, const frame **out)
+static int get_label(checker *c, uint32_t depth, frame **out)
 {
     if (depth >= c->ctrl_count)
         return invalid(c, "unknown label %u", depth);
@@ -355,21 +363,27 @@ static int check_br_table(checker *c)
     for (uint64_t i = 0; i <= count; i++)
         TRY(read_u32(c, &depth));
     const uint8_t *after = c->r.pos;
-    const frame *def = NULL;
+    frame *def = NULL;
     TRY(get_label(c, depth, &def));
     const wasm_valtype *def_types;
     uint32_t arity;
     label_types(def, &def_types, &arity);
     c->r.pos = targets;
+    c->br_table_serial++;
     for (uint32_t i = 0; i < count; i++) {
         TRY(read_u32(c, &depth));
-        const frame *f = NULL;
+        frame *f = NULL;
         TRY(get_label(c, depth, &f));
         const wasm_valtype *types;
         uint32_t n;
         label_types(f, &types, &n);
         if (n != arity)
             return invalid(c, "type mismatch: br_table targets have different arities");
+        /* A label named again by the same br_table needs no second check: this keeps a
+         * million targets over a few wide labels linear. */
+        if (f->br_table_mark == c->br_table_serial)
+            continue;
+        f->br_table_mark = c->br_table_serial;
         /* Check the operands against this label without consuming them: pop only moves the
          * count down to the frame's height (below it, it reports UNKNOWN), so restoring the
          * count restores the stack. */
@@ -622,7 +636,7 @@ static int check_instruction(checker *c, uint8_t op)
     const wasm_valtype *params, *results;
     uint32_t param_count, result_count;
     frame f;
-    const frame *label = NULL;
+    frame *label = NULL;
 
     switch (op) {
     case 0x00: /* unreachable */

@@ -185,6 +185,32 @@ static buf module_with_body(const buf *locals_and_code)
     return m;
 }
 
+/* Type 0 is () -> (i32 x wide_results); type 1 is () -> (). Function 0 has type 0 and body
+ * `unreachable end`; function 1 has type `second_type` and the given body. */
+static buf module_with_wide_type(uint32_t wide_results, uint8_t second_type, const buf *body)
+{
+    buf m = { 0 }, s = { 0 };
+    put(&m, "\0asm\1\0\0\0", 8);
+    put(&s, "\x02\x60\x00", 3);
+    put_u32(&s, wide_results);
+    for (uint32_t i = 0; i < wide_results; i++)
+        put_byte(&s, 0x7f);
+    put(&s, "\x60\x00\x00", 3);
+    put_section(&m, 1, &s);
+    s.length = 0;
+    put(&s, "\x02\x00", 2);
+    put_byte(&s, second_type);
+    put_section(&m, 3, &s);
+    s.length = 0;
+    put_u32(&s, 2);
+    put(&s, "\x03\x00\x00\x0b", 4);
+    put_u32(&s, (uint32_t)body->length);
+    put(&s, body->data, body->length);
+    put_section(&m, 10, &s);
+    free(s.data);
+    return m;
+}
+
 static int expect(const char *name, const buf *m, bool want_ok, wc_code want_code,
                   const char *want_text)
 {
@@ -291,6 +317,34 @@ static int hostile_builtins(void)
         free(mod.data);
         free(s.data);
     }
+    /* Function types beyond the JS API's 1000 parameters or results are refused. */
+    body.length = 0;
+    put(&body, "\x00\x00\x0b", 3);
+    m = module_with_wide_type(1001, 1, &body);
+    failed += expect("1001-results", &m, false, WC_ERESOURCE, "results");
+    free(m.data);
+
+    /* Calls pushing 1000 results each, 1100 times: the operand stack bound stops it. */
+    body.length = 0;
+    put_byte(&body, 0x00);
+    for (int i = 0; i < 1100; i++)
+        put(&body, "\x10\x00", 2);
+    put_byte(&body, 0x0b);
+    m = module_with_wide_type(1000, 1, &body);
+    failed += expect("operand-stack-bound", &m, false, WC_ERESOURCE, "operand stack");
+    free(m.data);
+
+    /* br_table with 2,000,000 targets at a label of 1000 results: valid, and quick. */
+    body.length = 0;
+    put(&body, "\x00\x02\x00\x00\x0e", 5);
+    put_u32(&body, 2000000);
+    for (int i = 0; i < 2000000; i++)
+        put_byte(&body, 0x00);
+    put(&body, "\x00\x0b\x0b", 3);
+    m = module_with_wide_type(1000, 0, &body);
+    failed += expect("br_table-wide-label", &m, true, WC_OK, "");
+    free(m.data);
+
     free(body.data);
     return failed;
 }
