@@ -88,6 +88,10 @@ static int invalid(checker *c, const char *fmt, ...)
     va_end(ap);
     if (c->where != NULL)
         wc_error_set(c->err, WC_EINVALIDMODULE, "%s (%s)", text, c->where);
+    else if (c->m->func_names != NULL && c->m->func_names[c->func].length > 0)
+        wc_error_set(c->err, WC_EINVALIDMODULE, "%s (function %u \"%.*s\", byte %zu)", text,
+                     c->func, (int)c->m->func_names[c->func].length,
+                     c->m->func_names[c->func].data, wasm_reader_offset(&c->r));
     else
         wc_error_set(c->err, WC_EINVALIDMODULE, "%s (function %u, byte %zu)", text, c->func,
                      wasm_reader_offset(&c->r));
