@@ -707,9 +707,12 @@ void rt_container_exited(rt_runtime *runtime, rt_container *container)
         container->kill_timer = NULL;
     }
     rt_emit(runtime, RT_EVENT_STOPPED, container);
-    while (container->waiters) {
-        rt_waiter *w = container->waiters;
-        container->waiters = w->next;
+    /* Detached first: a waiter (a remove) may free the container. */
+    rt_waiter *waiters = container->waiters;
+    container->waiters = NULL;
+    while (waiters) {
+        rt_waiter *w = waiters;
+        waiters = w->next;
         w->done(w->data, NULL);
         free(w);
     }

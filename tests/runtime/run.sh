@@ -39,7 +39,7 @@ cleanup() {
     [[ $pid =~ ^[0-9]+$ ]] && ((pid > 1)) && kill -9 "$pid" 2>/dev/null
   done
   [[ -n $http_pid ]] && kill "$http_pid" 2>/dev/null && wait "$http_pid" 2>/dev/null
-  rm -rf "$tmp"
+  [[ -n ${KEEP_TMP:-} ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
