@@ -86,6 +86,16 @@ done
 if ((have_clang == 0)); then
   echo "SKIP wasi-guests: clang --target=wasm32-wasi cannot build the guest programs"
 else
+  # Our ABI numbers and layouts (src/wasi/abi.h) against wasi-libc's witx-generated header.
+  api_h=$(echo '#include <wasi/api.h>' | clang --target=wasm32-wasi -E -H - 2>&1 >/dev/null | awk '/wasi\/api.h/ {print $2; exit}')
+  if [[ -f $api_h ]] && python3 "$here/abi_check.py" "$api_h" >abi_check.c \
+      && clang --target=wasm32-wasi -fsyntax-only -I "$here/../../src" abi_check.c 2>abi_check.err; then
+    echo "abi: $(grep -c _Static_assert abi_check.c) constants and offsets agree with $api_h"
+    pass abi
+  else
+    fail abi "$(head -c 400 abi_check.err 2>/dev/null | tr '\n' ' ')"
+  fi
+
   run args_env --env FOO=bar --env EMPTY= guests/args_env.wasm one "two words" ""
   expect_output args_env 0 "argc=4
 argv[0]=args_env.wasm
