@@ -224,9 +224,14 @@ int wasm_skim_instruction(wasm_reader *r, const wasm_module *m, uint8_t op, int 
         return 0;
     case 0x02: case 0x03: case 0x04:
         (*depth)++;
+        /* One byte for the empty type and the single value types, else an s33 type index. */
+        if (r->pos < r->end && (*r->pos == 0x40 || is_valtype_byte(*r->pos))) {
+            r->pos++;
+            return 0;
+        }
         if (wasm_read_sleb(r, 33, &s, err) < 0)
             return -1;
-        if (s < 0 && s != -0x40 && !is_valtype_byte((uint8_t)(s & 0x7f)))
+        if (s < 0)
             return wasm_reader_fail(r, err, "malformed value type");
         return 0;
     case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:

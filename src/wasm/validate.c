@@ -244,25 +244,30 @@ static int read_zero_byte(checker *c)
 static int read_blocktype(checker *c, const wasm_valtype **params, uint32_t *param_count,
                           const wasm_valtype **results, uint32_t *result_count)
 {
-    int64_t bt;
-    TRY(wasm_read_sleb(&c->r, 33, &bt, c->err));
     *params = NULL;
     *param_count = 0;
     *results = NULL;
     *result_count = 0;
-    if (bt == -0x40)
-        return 0;
-    if (bt < 0) {
-        uint8_t byte = (uint8_t)(bt & 0x7f);
+    /* One byte for the empty type and the single value types, else an s33 type index. */
+    if (c->r.pos < c->r.end) {
+        uint8_t byte = *c->r.pos;
+        if (byte == 0x40) {
+            c->r.pos++;
+            return 0;
+        }
         for (size_t i = 0; i < sizeof single_types / sizeof single_types[0]; i++) {
             if (single_types[i] == byte) {
+                c->r.pos++;
                 *results = &single_types[i];
                 *result_count = 1;
                 return 0;
             }
         }
-        return malformed(c, "malformed value type");
     }
+    int64_t bt;
+    TRY(wasm_read_sleb(&c->r, 33, &bt, c->err));
+    if (bt < 0)
+        return malformed(c, "malformed value type");
     if ((uint64_t)bt >= c->m->type_count)
         return invalid(c, "unknown type %lld", (long long)bt);
     const wasm_functype *t = &c->m->types[bt];
