@@ -96,7 +96,9 @@ static int start(daemon_state *d, wc_error *err)
         return -1;
     if (cri_image_service_init(d->server, &d->config, &d->images, err) < 0)
         return wc_error_prefix(err, "image service");
-    if (cri_runtime_service_init(d->server, &d->config, &d->runtime, err) < 0)
+    if (cri_runtime_service_init(d->server, &d->config, &d->runtime, err) < 0
+        || cri_runtime_service_attach_images(d->runtime, cri_image_service_store(d->images),
+                                             cri_image_service_db(d->images), err) < 0)
         return wc_error_prefix(err, "runtime service");
     if (cri_server_listen(d->server, err) < 0)
         return -1;

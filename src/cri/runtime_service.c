@@ -18,7 +18,6 @@
 #include "runtime/runtime.h"
 #include "store/db.h"
 #include "util/cleanup.h"
-#include "util/file.h"
 
 typedef struct event_subscriber {
     cri_call *call;
@@ -1217,39 +1216,34 @@ int cri_runtime_service_init(cri_server *server, const struct cri_config *config
         return wc_error_set(err, WC_ERESOURCE, "runtime service: out of memory");
     service->server = server;
     service->config = config;
-    cleanup_free char *db_path = NULL;
-    if (asprintf(&db_path, "%s/meta.db", config->root) < 0) {
-        free(service);
-        return wc_error_set(err, WC_ERESOURCE, "runtime service: out of memory");
-    }
-    /* Its own connection to the shared database: SQLite (WAL) serves several. */
-    if (wc_mkdir_p(config->root, 0700, err) < 0 || store_db_open(db_path, &service->db, err) < 0)
-        goto failed;
-    img_store_options image_options = { .root = config->root, .db = service->db };
-    if (img_store_open(&image_options, &service->images, err) < 0)
-        goto failed;
+    *out = service;
+    return 0;
+}
+
+int cri_runtime_service_attach_images(cri_runtime_service *service, struct img_store *images,
+                                      struct store_db *db, wc_error *err)
+{
+    if (images == NULL || db == NULL)
+        return wc_error_set(err, WC_EINVAL, "runtime service: no image store");
+    service->images = images;
+    service->db = db;
     rt_options options = {
-        .loop = cri_server_loop(server),
-        .db = service->db,
-        .root = config->root,
+        .loop = cri_server_loop(service->server),
+        .db = db,
+        .root = service->config->root,
         .on_event = on_runtime_event,
         .event_data = service,
     };
     if (rt_runtime_open(&options, &service->runtime, err) < 0)
-        goto failed;
+        return wc_error_prefix(err, "runtime service");
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         char path[128];
         snprintf(path, sizeof path, "/runtime.v1.RuntimeService/%s", methods[i].name);
-        if (cri_server_register(server, path, methods[i].request, methods[i].handler, service,
-                                err) < 0)
-            goto failed;
+        if (cri_server_register(service->server, path, methods[i].request, methods[i].handler,
+                                service, err) < 0)
+            return wc_error_prefix(err, "runtime service");
     }
-    *out = service;
     return 0;
-failed:
-    wc_error_prefix(err, "runtime service");
-    cri_runtime_service_free(service);
-    return -1;
 }
 
 void cri_runtime_service_free(cri_runtime_service *service)
@@ -1262,9 +1256,6 @@ void cri_runtime_service_free(cri_runtime_service *service)
         free(s);
     }
     rt_runtime_free(service->runtime);
-    if (service->images)
-        img_store_free(service->images);
-    if (service->db)
-        store_db_close(service->db);
+    /* The image store and the database belong to the image service. */
     free(service);
 }
