@@ -53,10 +53,15 @@ static int add_stdio(wasi_ctx *ctx, int host_fd, uint32_t guest_fd, wc_error *er
                           : open("/dev/null", O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return wc_error_set_errno(err, errno, "wasi: stdio fd %u (host fd %d)", guest_fd, host_fd);
+    /* wasi-libc's isatty() wants a character device without seek/tell rights: a terminal
+     * then gets line-buffered output, as at home. */
+    uint64_t rights = WASI_RIGHTS_ALL;
+    if (isatty(fd))
+        rights &= ~(WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL);
     ctx->fds[guest_fd] = (wasi_fd_entry){
         .host_fd = fd,
         .filetype = filetype_of_fd(fd),
-        .rights_base = WASI_RIGHTS_ALL,
+        .rights_base = rights,
         .rights_inheriting = WASI_RIGHTS_ALL,
     };
     return 0;

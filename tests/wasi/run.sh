@@ -125,6 +125,16 @@ FOO=(unset)"
   run exit_return guests/exit_code.wasm return
   expect_output exit_return 0 "exiting with return"
 
+  run isatty_pipe guests/isatty.wasm
+  expect_output isatty_pipe 0 "stdin 0 stdout 0"
+  if command -v script >/dev/null; then
+    # script(1) gives the run a terminal for stdin and stdout.
+    script -qec "$wasmcri run guests/isatty.wasm" /dev/null </dev/null >isatty_tty.out 2>isatty_tty.err
+    rc=$?
+    tr -d '\r' <isatty_tty.out >isatty_tty.clean && mv isatty_tty.clean isatty_tty.out
+    expect_output isatty_tty 0 "stdin 1 stdout 1"
+  fi
+
   run clocks guests/clocks.wasm "$(date +%s)"
   grep -q '^all checks passed$' clocks.out || cat clocks.out
   expect_status clocks 0
