@@ -606,7 +606,7 @@ static void list_pod_sandbox_stats(cri_call *call, const ProtobufCMessage *messa
     arena_free(&a);
 }
 
-/* ---- containers: create (the image lookup runs on the thread pool) ------------------ */
+/* ---- containers: create (a pull of a missing module runs on the thread pool) --------- */
 
 typedef struct create_job {
     cri_runtime_service *service;
@@ -876,6 +876,12 @@ static void create_container(cri_call *call, const ProtobufCMessage *message, vo
     job->request = request;
     snprintf(job->pod_id, sizeof job->pod_id, "%s", pod->id);
     find_module_url(job);
+    /* The image store answers lookups from memory: only a pull goes to the thread pool. */
+    if (img_store_resolve(service->images, job->image, &job->record, &job->err) == 0
+        || job->err.code != WC_ENOTFOUND || job->pull_url == NULL) {
+        create_lookup_done(call, job);
+        return;
+    }
     if (cri_call_queue_work(call, create_lookup_work, create_lookup_done, job) < 0) {
         create_job_free(job);
         fail(call, WC_EINTERNAL, "CreateContainer: could not queue the image lookup");
