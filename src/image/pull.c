@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,10 +303,61 @@ static int fetch_manifest(registry_pull *p, wc_error *err)
     }
 }
 
+/* The config and every layer, several at a time: a registry answers each request with some
+ * latency, and the downloads of one image need not wait for each other. */
+#define PARALLEL_DOWNLOADS 4
+
+typedef struct blob_download {
+    registry_pull *pull;
+    const char *digest;
+    pthread_t thread;
+    bool started;
+    int rc;
+    wc_error err;
+} blob_download;
+
+static void *download_main(void *data)
+{
+    blob_download *d = data;
+    d->rc = img_registry_blob(d->pull->registry, d->pull->store->content, d->digest, &d->err);
+    return NULL;
+}
+
+static int download_blobs(registry_pull *p, wc_error *err)
+{
+    size_t count = p->image.blobs_count;
+    blob_download *downloads = calloc(count ? count : 1, sizeof *downloads);
+    if (downloads == NULL)
+        return wc_error_set(err, WC_ERESOURCE, "out of memory");
+    int rc = 0;
+    for (size_t start = 0; start < count; start += PARALLEL_DOWNLOADS) {
+        size_t end = start + PARALLEL_DOWNLOADS < count ? start + PARALLEL_DOWNLOADS : count;
+        for (size_t i = start; i < end; i++) {
+            downloads[i] = (blob_download){.pull = p, .digest = p->image.blobs[i]};
+            /* The last of a batch runs on this thread; a failed thread start does too. */
+            if (i + 1 < end && pthread_create(&downloads[i].thread, NULL, download_main,
+                                              &downloads[i]) == 0)
+                downloads[i].started = true;
+            else
+                download_main(&downloads[i]);
+        }
+        for (size_t i = start; i < end; i++) {
+            if (downloads[i].started)
+                pthread_join(downloads[i].thread, NULL);
+            if (downloads[i].rc < 0 && rc == 0) {
+                *err = downloads[i].err;
+                rc = -1;
+            }
+        }
+        if (rc < 0)
+            break;
+    }
+    free(downloads);
+    return rc;
+}
+
 static int fetch_config(registry_pull *p, const char *digest, wc_error *err)
 {
-    if (img_registry_blob(p->registry, p->store->content, digest, err) < 0)
-        return -1;
     char path[4096];
     img_content_path(p->store->content, digest, path, sizeof path);
     cleanup_free uint8_t *bytes = NULL;
@@ -406,17 +458,15 @@ static int pull_layers(registry_pull *p, wc_error *err)
         }
         size += (uint64_t)json_integer_value(json_object_get(layer, "size"));
     }
-    if (fetch_config(p, config_digest, err) < 0)
-        return -1;
     if (img_strv_push(&p->image.blobs, &p->image.blobs_count, config_digest) < 0)
         return wc_error_set(err, WC_ERESOURCE, "out of memory");
     json_array_foreach(layers, i, layer) {
         const char *digest = json_string_value(json_object_get(layer, "digest"));
-        if (img_registry_blob(p->registry, p->store->content, digest, err) < 0)
-            return -1;
         if (img_strv_push(&p->image.blobs, &p->image.blobs_count, digest) < 0)
             return wc_error_set(err, WC_ERESOURCE, "out of memory");
     }
+    if (download_blobs(p, err) < 0 || fetch_config(p, config_digest, err) < 0)
+        return -1;
     r->id = strdup(config_digest);
     r->size = size;
     fill_from_config(p);

@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ struct img_registry {
     char *password;
     char authorization[4096];    /* "Authorization: Bearer ..." once obtained */
     bool use_basic;
+    /* Blobs download in parallel: the auth state and the current endpoint are shared. */
+    pthread_mutex_t lock;
 };
 
 static bool is_loopback(const char *domain)
@@ -92,6 +95,7 @@ int img_registry_open(const img_ref *ref, const img_registry_host *host, const i
     img_registry *registry = calloc(1, sizeof *registry);
     if (registry == NULL)
         return wc_error_set(err, WC_ERESOURCE, "out of memory");
+    pthread_mutex_init(&registry->lock, NULL);
     snprintf(registry->path, sizeof registry->path, "%s", ref->path);
     registry->tls_verify = !(host && host->insecure);
     int rc = 0;
@@ -145,6 +149,7 @@ void img_registry_free(img_registry *registry)
     free(registry->endpoints);
     free(registry->username);
     free(registry->password);
+    pthread_mutex_destroy(&registry->lock);
     free(registry);
 }
 
@@ -236,35 +241,49 @@ static int registry_get(img_registry *registry, const char *what, const char *ac
                         int (*reset)(void *sink_data), wc_error *err)
 {
     int rc = -1;
+    pthread_mutex_lock(&registry->lock);
+    size_t first = registry->current;
+    pthread_mutex_unlock(&registry->lock);
     for (size_t e = 0; e < registry->endpoints_count; e++) {
-        size_t index = (registry->current + e) % registry->endpoints_count;
+        size_t index = (first + e) % registry->endpoints_count;
         char url[2048];
         snprintf(url, sizeof url, "%s/v2/%s/%s", registry->endpoints[index], registry->path, what);
         for (int attempt = 0; attempt < 2; attempt++) {
+            /* A snapshot of the auth state: another download may renew it meanwhile. */
+            char authorization[sizeof registry->authorization];
+            pthread_mutex_lock(&registry->lock);
+            memcpy(authorization, registry->authorization, sizeof authorization);
+            bool use_basic = registry->use_basic;
+            pthread_mutex_unlock(&registry->lock);
             const char *headers[2];
             size_t count = 0;
             if (accept)
                 headers[count++] = accept;
-            if (registry->authorization[0])
-                headers[count++] = registry->authorization;
+            if (authorization[0])
+                headers[count++] = authorization;
             img_fetch_request request = {
                 .url = url, .headers = headers, .headers_count = count,
                 .tls_verify = registry->tls_verify, .accept_unauthorized = attempt == 0,
-                .username = registry->use_basic ? registry->username : NULL,
-                .password = registry->use_basic ? registry->password : NULL,
+                .username = use_basic ? registry->username : NULL,
+                .password = use_basic ? registry->password : NULL,
             };
             if (reset)
                 reset(sink_data);
             rc = img_fetch(&request, sink, sink_data, response, err);
             if (rc == 0 && response->status == 401) {
-                if (authenticate(registry, response->www_authenticate, err) < 0)
+                pthread_mutex_lock(&registry->lock);
+                rc = authenticate(registry, response->www_authenticate, err);
+                pthread_mutex_unlock(&registry->lock);
+                if (rc < 0)
                     return -1;
                 continue;
             }
             break;
         }
         if (rc == 0) {
+            pthread_mutex_lock(&registry->lock);
             registry->current = index;
+            pthread_mutex_unlock(&registry->lock);
             return 0;
         }
         if (err->code != WC_EUNAVAILABLE)
