@@ -125,7 +125,7 @@ static inline int wasm_read_sleb(wasm_reader *r, unsigned bits, int64_t *out, wc
 
 static inline int wasm_read_u32(wasm_reader *r, uint32_t *out, wc_error *err)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (wasm_read_uleb(r, 32, &v, err) < 0)
         return -1;
     *out = (uint32_t)v;

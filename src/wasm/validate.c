@@ -419,7 +419,7 @@ static int check_select(checker *c, bool typed)
         TRY(read_u32(c, &n));
         if (n != 1)
             return invalid(c, "invalid result arity");
-        uint8_t t;
+        uint8_t t = 0;
         TRY(wasm_read_u8(&c->r, &t, c->err));
         bool known = false;
         for (size_t i = 0; i < sizeof single_types / sizeof single_types[0]; i++)
@@ -431,7 +431,7 @@ static int check_select(checker *c, bool typed)
         TRY(pop_type(c, t));
         return push(c, t);
     }
-    uint8_t t1, t2;
+    uint8_t t1 = UNKNOWN, t2 = UNKNOWN;
     TRY(pop_type(c, WASM_I32));
     frame *f = &c->ctrls[c->ctrl_count - 1];
     if (c->val_count < f->height + 2 && !f->unreachable)
@@ -641,7 +641,7 @@ static int check_instruction(checker *c, uint8_t op)
     uint32_t x;
     int64_t s;
     const uint8_t *bytes;
-    uint8_t t;
+    uint8_t t = UNKNOWN;
     const wasm_valtype *params, *results;
     uint32_t param_count, result_count;
     frame f;
@@ -850,7 +850,7 @@ static int check_const_expr(checker *c, const wasm_const_expr *expr, uint8_t typ
     uint8_t stack[4];
     uint32_t depth = 0;
     for (;;) {
-        uint8_t op, t;
+        uint8_t op = 0, t = UNKNOWN;
         uint32_t x;
         int64_t s;
         const uint8_t *bytes;
