@@ -5,7 +5,7 @@ hostile tar entries.
 
   oci.py layout DIR busybox                 an OCI layout (for skopeo) with a busybox rootfs
   oci.py push REGISTRY NAME:TAG KIND [USER:PASS]
-      KIND: busybox | wasm-artifact=FILE | wasm-entrypoint=FILE | wasm-arch=FILE |
+      KIND: busybox | index | wasm-artifact=FILE | wasm-entrypoint=FILE | wasm-arch=FILE |
             bad-mediatype | bad-wasm | hostile-dotdot | hostile-symlink |
             hostile-hardlink | device-node | whiteout
   prints the manifest digest
@@ -149,8 +149,27 @@ def request(method, url, data=None, headers=None, creds=None):
     return urllib.request.urlopen(req)
 
 
-def push(registry, ref, kind, creds=None):
+def push_index(registry, name, tag, creds):
+    """An OCI index: busybox for linux/amd64 beside another image for linux/arm64 (listed
+    first, so picking the first entry would be wrong)."""
+    entries = []
+    for kind, arch in (('whiteout', 'arm64'), ('busybox', 'amd64')):
+        digest = push(registry, name + ':' + arch, kind, creds, quiet=True)
+        manifest, _ = build(kind)
+        entries.append({'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+                        'digest': digest, 'size': len(manifest),
+                        'platform': {'os': 'linux', 'architecture': arch}})
+    index = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.index.v1+json',
+                        'manifests': entries}, sort_keys=True).encode()
+    request('PUT', 'http://%s/v2/%s/manifests/%s' % (registry, name, tag), index,
+            {'Content-Type': 'application/vnd.oci.image.index.v1+json'}, creds)
+    print(sha(index))
+
+
+def push(registry, ref, kind, creds=None, quiet=False):
     name, tag = ref.rsplit(':', 1)
+    if kind == 'index':
+        return push_index(registry, name, tag, creds)
     manifest, blobs = build(kind)
     base = 'http://%s/v2/%s' % (registry, name)
     for digest, blob in blobs.items():
@@ -163,7 +182,9 @@ def push(registry, ref, kind, creds=None):
                 {'Content-Type': 'application/octet-stream'}, creds)
     request('PUT', base + '/manifests/' + tag, manifest,
             {'Content-Type': 'application/vnd.oci.image.manifest.v1+json'}, creds)
-    print(sha(manifest))
+    if not quiet:
+        print(sha(manifest))
+    return sha(manifest)
 
 
 def layout(directory, kind):

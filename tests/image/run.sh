@@ -112,6 +112,7 @@ push() { "$py" "$here/oci.py" push "$reg" "$1" "$2" 2>>"$tmp/push.log"; }
 push wasm/hello:v1 "wasm-artifact=$seeds/hello.wasm" >/dev/null
 push wasm/entry:v1 "wasm-entrypoint=$seeds/hello.wasm" >/dev/null
 push wasm/arch:v1 "wasm-arch=$seeds/hello.wasm" >/dev/null
+push multi/busybox:v1 index >/dev/null
 for kind in bad-mediatype bad-wasm hostile-dotdot hostile-symlink hostile-hardlink \
             hostile-hardlink-abs device-node whiteout; do
   push "test/$kind:v1" "$kind" >/dev/null || echo "push $kind failed" >>"$tmp/push.log"
@@ -255,6 +256,11 @@ out=$(ctl images 2>&1)
 expect "docker.io/library/ normalization" "$out" "^docker.io/library/busybox +1\.36 "
 out=$(ctl inspecti busybox:1.36 2>&1)
 expect "short docker.io name resolves" "$out" "\"id\": \"$bb_id\""
+out=$(ctl pull "$reg/multi/busybox:v1" 2>&1)
+expect "image index resolved to linux/amd64" "$out" "^Image is up to date for $bb_id\$"
+out=$(ctl inspecti "$reg/multi/busybox:v1" 2>&1)
+index_digest=$(curl -s -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$reg/v2/multi/busybox/manifests/v1" | sha256sum | cut -c1-64)
+expect "image index: repo digest is the index's" "$out" "\"$reg/multi/busybox@sha256:$index_digest\""
 out=$(ctl pull "$reg/nothere:v1" 2>&1)
 expect "registry 404 is NOT_FOUND" "$out" 'code = NotFound'
 out=$(ctl pull "127.0.0.1:1/busybox:latest" 2>&1)
