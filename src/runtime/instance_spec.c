@@ -45,27 +45,46 @@ int rt_instance_spec_add_preopen(rt_instance_spec *spec, const char *guest_path,
     return p->guest_path && p->host_path ? 0 : -1;
 }
 
-int rt_instance_spec_write(const rt_instance_spec *spec, const char *path, wc_error *err)
+static void spec_record(const rt_instance_spec *spec, rt_record *record)
 {
-    rt_record record = { 0 };
-    rt_record_add_string(&record, "module", spec->module_path);
+    rt_record_add_string(record, "module", spec->module_path);
     for (size_t i = 0; i < spec->argc; i++)
-        rt_record_add_string(&record, "arg", spec->argv[i]);
+        rt_record_add_string(record, "arg", spec->argv[i]);
     for (size_t i = 0; i < spec->env_count; i++)
-        rt_record_add_string(&record, "env", spec->env[i]);
+        rt_record_add_string(record, "env", spec->env[i]);
     for (size_t i = 0; i < spec->preopen_count; i++) {
         const rt_preopen *p = &spec->preopens[i];
         const char *fields[3] = { p->guest_path, p->host_path, p->read_only ? "ro" : "rw" };
-        rt_record_add(&record, "preopen", 3, fields);
+        rt_record_add(record, "preopen", 3, fields);
     }
     if (spec->working_dir)
-        rt_record_add_string(&record, "cwd", spec->working_dir);
+        rt_record_add_string(record, "cwd", spec->working_dir);
     if (spec->log_path)
-        rt_record_add_string(&record, "log", spec->log_path);
-    rt_record_add_int(&record, "max_memory_pages", spec->max_memory_pages);
+        rt_record_add_string(record, "log", spec->log_path);
+    rt_record_add_int(record, "max_memory_pages", spec->max_memory_pages);
+}
+
+int rt_instance_spec_write(const rt_instance_spec *spec, const char *path, wc_error *err)
+{
+    rt_record record = { 0 };
+    spec_record(spec, &record);
     int rc = rt_record_write(&record, path, false, err);
     rt_record_free(&record);
     return rc;
+}
+
+int rt_instance_spec_format(const rt_instance_spec *spec, char **text, size_t *length,
+                            wc_error *err)
+{
+    rt_record record = { 0 };
+    spec_record(spec, &record);
+    if (record.failed || record.text == NULL) {
+        rt_record_free(&record);
+        return wc_error_set(err, WC_ERESOURCE, "instance spec: out of memory");
+    }
+    *text = record.text;
+    *length = record.length;
+    return 0;
 }
 
 static int replace(char **slot, const char *value)
@@ -106,6 +125,15 @@ static int visit_spec(const char *key, size_t count, char **fields, void *data, 
     return rc < 0 ? wc_error_set(err, WC_ERESOURCE, "out of memory") : 0;
 }
 
+static int check_spec(rt_instance_spec *out, wc_error *err)
+{
+    if (out->module_path == NULL) {
+        rt_instance_spec_clear(out);
+        return wc_error_set(err, WC_EMALFORMED, "instance spec names no module");
+    }
+    return 0;
+}
+
 int rt_instance_spec_read(const char *path, rt_instance_spec *out, wc_error *err)
 {
     *out = (rt_instance_spec){ 0 };
@@ -113,11 +141,17 @@ int rt_instance_spec_read(const char *path, rt_instance_spec *out, wc_error *err
         rt_instance_spec_clear(out);
         return -1;
     }
-    if (out->module_path == NULL) {
+    return check_spec(out, err);
+}
+
+int rt_instance_spec_parse(char *text, rt_instance_spec *out, wc_error *err)
+{
+    *out = (rt_instance_spec){ 0 };
+    if (rt_record_parse(text, visit_spec, out, err) < 0) {
         rt_instance_spec_clear(out);
-        return wc_error_set(err, WC_EMALFORMED, "%s: no module", path);
+        return wc_error_prefix(err, "instance spec");
     }
-    return 0;
+    return check_spec(out, err);
 }
 
 void rt_instance_spec_clear(rt_instance_spec *spec)

@@ -30,6 +30,11 @@ typedef struct rt_instance_spec {
 
 int rt_instance_spec_write(const rt_instance_spec *spec, const char *path, wc_error *err);
 int rt_instance_spec_read(const char *path, rt_instance_spec *out, wc_error *err);
+/* The same text in memory: what the daemon stores and sends to a shim over its stdin. */
+int rt_instance_spec_format(const rt_instance_spec *spec, char **text, size_t *length,
+                            wc_error *err);
+/* Parses text (modified in place). */
+int rt_instance_spec_parse(char *text, rt_instance_spec *out, wc_error *err);
 /* Frees what the spec owns and zeroes it. */
 void rt_instance_spec_clear(rt_instance_spec *spec);
 

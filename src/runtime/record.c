@@ -124,21 +124,17 @@ static void unescape(char *text)
     *out = 0;
 }
 
-int rt_record_read(const char *path, rt_record_visitor visit, void *data, wc_error *err)
+int rt_record_parse(char *text, rt_record_visitor visit, void *data, wc_error *err)
 {
-    cleanup_free uint8_t *bytes = NULL;
-    size_t length = 0;
-    if (wc_read_file(path, &bytes, &length, err) < 0)
-        return -1;
-    char *line = (char *)bytes;
+    char *line = text;
     size_t field_capacity = 8;
     cleanup_free char **fields = malloc(field_capacity * sizeof *fields);
     if (fields == NULL)
-        return wc_error_set(err, WC_ERESOURCE, "read %s: out of memory", path);
+        return wc_error_set(err, WC_ERESOURCE, "record: out of memory");
     while (*line) {
         char *end = strchr(line, '\n');
         if (end == NULL)
-            return wc_error_set(err, WC_EMALFORMED, "%s: truncated line", path);
+            return wc_error_set(err, WC_EMALFORMED, "record: truncated line");
         *end = 0;
         size_t count = 0;
         char *key = line;
@@ -148,7 +144,7 @@ int rt_record_read(const char *path, rt_record_visitor visit, void *data, wc_err
             if (count == field_capacity) {
                 char **bigger = realloc(fields, 2 * field_capacity * sizeof *fields);
                 if (bigger == NULL)
-                    return wc_error_set(err, WC_ERESOURCE, "read %s: out of memory", path);
+                    return wc_error_set(err, WC_ERESOURCE, "record: out of memory");
                 fields = bigger;
                 field_capacity *= 2;
             }
@@ -159,9 +155,20 @@ int rt_record_read(const char *path, rt_record_visitor visit, void *data, wc_err
         for (size_t i = 0; i < count; i++)
             unescape(fields[i]);
         if (visit(key, count, fields, data, err) < 0)
-            return wc_error_prefix(err, "%s", path);
+            return -1;
         line = end + 1;
     }
+    return 0;
+}
+
+int rt_record_read(const char *path, rt_record_visitor visit, void *data, wc_error *err)
+{
+    cleanup_free uint8_t *bytes = NULL;
+    size_t length = 0;
+    if (wc_read_file(path, &bytes, &length, err) < 0)
+        return -1;
+    if (rt_record_parse((char *)bytes, visit, data, err) < 0)
+        return wc_error_prefix(err, "%s", path);
     return 0;
 }
 

@@ -30,6 +30,8 @@ void rt_record_free(rt_record *record);
 typedef int (*rt_record_visitor)(const char *key, size_t field_count, char **fields, void *data,
                                  wc_error *err);
 int rt_record_read(const char *path, rt_record_visitor visit, void *data, wc_error *err);
+/* The same over text in memory (NUL-terminated; modified in place). */
+int rt_record_parse(char *text, rt_record_visitor visit, void *data, wc_error *err);
 
 /* Parses a decimal integer field; false when it is not one. */
 bool rt_record_parse_int(const char *text, int64_t *out);

@@ -27,6 +27,8 @@ static const char *const migrations[] = {
     "  image TEXT NOT NULL, image_id TEXT NOT NULL, log_path TEXT, created_ns INTEGER NOT NULL,"
     "  started_ns INTEGER NOT NULL DEFAULT 0, pid INTEGER NOT NULL DEFAULT 0,"
     "  pid_start INTEGER NOT NULL DEFAULT 0, stop_signal INTEGER NOT NULL, config BLOB);",
+    /* The shim's spec lives in the row: a create writes no files. */
+    "ALTER TABLE rt_containers ADD COLUMN spec BLOB;",
 };
 
 int rt_new_id(char out[65], wc_error *err)
@@ -93,6 +95,7 @@ static void container_free(rt_container *container)
     free(container->reason);
     free(container->message);
     free(container->config);
+    free(container->spec);
     free(container->dir);
     free(container);
 }
@@ -206,8 +209,8 @@ static int save_container(rt_runtime *runtime, const rt_container *c, wc_error *
     cleanup_stmt sqlite3_stmt *stmt = NULL;
     int rc = store_db_prepare(runtime->db,
         "INSERT OR REPLACE INTO rt_containers (id, pod_id, name, attempt, image, image_id,"
-        " log_path, created_ns, started_ns, pid, pid_start, stop_signal, config)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &stmt, err);
+        " log_path, created_ns, started_ns, pid, pid_start, stop_signal, config, spec)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &stmt, err);
     if (rc == 0) {
         sqlite3_bind_text(stmt, 1, c->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, c->pod_id, -1, SQLITE_STATIC);
@@ -225,6 +228,7 @@ static int save_container(rt_runtime *runtime, const rt_container *c, wc_error *
         sqlite3_bind_int64(stmt, 11, (sqlite3_int64)c->pid_start_time);
         sqlite3_bind_int(stmt, 12, c->stop_signal);
         sqlite3_bind_blob(stmt, 13, c->config, (int)c->config_length, SQLITE_STATIC);
+        sqlite3_bind_blob(stmt, 14, c->spec, (int)c->spec_length, SQLITE_STATIC);
         rc = exec_bound(runtime, stmt, err);
     }
     store_db_unlock(runtime->db);
@@ -324,7 +328,7 @@ static int load_containers(rt_runtime *runtime, wc_error *err)
     cleanup_stmt sqlite3_stmt *stmt = NULL;
     int rc = store_db_prepare(runtime->db,
         "SELECT id, pod_id, name, attempt, image, image_id, log_path, created_ns, started_ns,"
-        " pid, pid_start, stop_signal, config FROM rt_containers ORDER BY created_ns DESC",
+        " pid, pid_start, stop_signal, config, spec FROM rt_containers ORDER BY created_ns DESC",
         &stmt, err);
     rt_container *loaded = NULL;
     while (rc == 0) {
@@ -352,6 +356,15 @@ static int load_containers(rt_runtime *runtime, wc_error *err)
         c->pid_start_time = (uint64_t)sqlite3_column_int64(stmt, 10);
         c->stop_signal = sqlite3_column_int(stmt, 11);
         int blob_rc = column_blob(stmt, 12, &c->config, &c->config_length);
+        if (blob_rc == 0 && column_blob(stmt, 13, (uint8_t **)&c->spec, &c->spec_length) == 0
+            && c->spec != NULL) {
+            /* Kept NUL-terminated: it is text. */
+            char *text = realloc(c->spec, c->spec_length + 1);
+            if (text != NULL)
+                text[c->spec_length] = 0;
+            c->spec = text;
+            blob_rc = text ? 0 : -1;
+        }
         int dir_rc = container_dir(runtime, c->id, &c->dir);
         c->next = loaded;
         loaded = c;
@@ -395,6 +408,7 @@ int rt_runtime_open(const rt_options *options, rt_runtime **out, wc_error *err)
     runtime->db = options->db;
     runtime->on_event = options->on_event;
     runtime->event_data = options->event_data;
+    runtime->warm_fd = -1;
     runtime->root = strdup(options->root);
     runtime->shim_path = options->shim_path ? strdup(options->shim_path) : default_shim_path();
     cleanup_free char *containers = NULL;
@@ -410,6 +424,7 @@ int rt_runtime_open(const rt_options *options, rt_runtime **out, wc_error *err)
         rt_runtime_free(runtime);
         return wc_error_prefix(err, "runtime");
     }
+    rt_wasm_backend_open(runtime);
     *out = runtime;
     return 0;
 }
@@ -432,6 +447,7 @@ void rt_runtime_free(rt_runtime *runtime)
         rt_supervise_stop(c);
         container_free(c);
     }
+    rt_wasm_backend_close(runtime);
     /* Lets the close callbacks of the handles just closed free their memory: the daemon frees
      * the runtime after its loop has stopped. */
     uv_run(runtime->loop, UV_RUN_NOWAIT);
@@ -614,14 +630,9 @@ int rt_container_create(rt_runtime *runtime, rt_pod *pod, const rt_container_req
         container_free(c);
         return err->code ? -1 : wc_error_set(err, WC_ERESOURCE, "create container: out of memory");
     }
-    if (mkdir(c->dir, 0700) < 0) {
-        wc_error_set_errno(err, errno, "create container: mkdir %s", c->dir);
-        container_free(c);
-        return -1;
-    }
+    /* The directory (exit record) is made by the shim at start: a create writes no files. */
     if (pod->backend->container_create(runtime, pod, c, request, err) < 0
         || save_container(runtime, c, err) < 0) {
-        nftw(c->dir, remove_tree_entry, 8, FTW_DEPTH | FTW_PHYS);
         container_free(c);
         return wc_error_prefix(err, "create container %s", request->name);
     }

@@ -79,7 +79,9 @@ typedef struct rt_container {
     size_t config_length;
     void *cache;
     void (*cache_free)(void *);
-    /* private: supervision of the running shim */
+    /* private: what the shim runs (rt_instance_spec text), and its supervision */
+    char *spec;
+    size_t spec_length;
     char *dir;
     pid_t pid;
     uint64_t pid_start_time;    /* /proc/PID/stat starttime: guards against pid reuse */

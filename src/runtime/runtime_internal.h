@@ -14,7 +14,17 @@ struct rt_runtime {
     void *event_data;
     rt_pod *pods;
     rt_container *containers;
+    /* A shim spawned ahead of need (wasm backend), so a start does not wait for an exec. */
+    pid_t warm_pid;
+    int warm_fd;
+    uv_timer_t *warm_timer;
+    bool warm_spawning;
+    bool closing;
 };
+
+/* wasm_backend.c: the warm shim. */
+void rt_wasm_backend_open(rt_runtime *runtime);
+void rt_wasm_backend_close(rt_runtime *runtime);
 
 typedef struct rt_waiter {
     rt_done_fn done;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,33 +232,26 @@ done:
     free(preopens);
 }
 
-int rt_shim_run(const char *dir)
+/* Runs the instance of spec; the exit record goes to DIR/exit. Consumes spec. */
+static int run_spec(const char *dir, rt_instance_spec *spec)
 {
-    char spec_path[4096], exit_path[4096];
-    snprintf(spec_path, sizeof spec_path, "%s/spec", dir);
+    char exit_path[4096];
     snprintf(exit_path, sizeof exit_path, "%s/exit", dir);
     rt_exit_status status = { 0 };
     wc_error err = { 0 };
-    rt_instance_spec spec;
-    if (rt_instance_spec_read(spec_path, &spec, &err) < 0) {
-        status.exit_code = 1;
-        snprintf(status.message, sizeof status.message, "%.500s", err.message);
-        rt_exit_status_write(exit_path, &status, &err);
-        return status.exit_code;
-    }
     rt_log_writer *writer = NULL;
     int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0
         || pipe2(err_pipe, O_CLOEXEC) < 0) {
         wc_error_set_errno(&err, errno, "pipe");
     } else {
-        rt_log_writer_open(spec.log_path, &writer, &err);
+        rt_log_writer_open(spec->log_path, &writer, &err);
     }
     if (writer == NULL) {
         status.exit_code = 1;
         snprintf(status.message, sizeof status.message, "%.500s", err.message);
         rt_exit_status_write(exit_path, &status, &err);
-        rt_instance_spec_clear(&spec);
+        rt_instance_spec_clear(spec);
         return status.exit_code;
     }
     /* The log thread takes no signals: they interrupt the module's thread, whose blocked
@@ -274,7 +268,7 @@ int rt_shim_run(const char *dir)
         status.exit_code = 1;
         snprintf(status.message, sizeof status.message, "log thread: %s", strerror(thread_rc));
     } else {
-        run_instance(&spec, out_pipe[1], err_pipe[1], &status);
+        run_instance(spec, out_pipe[1], err_pipe[1], &status);
     }
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -282,6 +276,79 @@ int rt_shim_run(const char *dir)
         pthread_join(thread, NULL);
     rt_exit_status_write(exit_path, &status, &err);
     rt_log_writer_free(writer);
-    rt_instance_spec_clear(&spec);
+    rt_instance_spec_clear(spec);
     return status.exit_code;
+}
+
+static int fail_early(const char *dir, const wc_error *err)
+{
+    char exit_path[4096];
+    snprintf(exit_path, sizeof exit_path, "%s/exit", dir);
+    rt_exit_status status = { .exit_code = 1 };
+    snprintf(status.message, sizeof status.message, "%.500s", err->message);
+    wc_error write_err = { 0 };
+    rt_exit_status_write(exit_path, &status, &write_err);
+    return status.exit_code;
+}
+
+int rt_shim_run(const char *dir)
+{
+    char spec_path[4096];
+    snprintf(spec_path, sizeof spec_path, "%s/spec", dir);
+    wc_error err = { 0 };
+    rt_instance_spec spec;
+    if (rt_instance_spec_read(spec_path, &spec, &err) < 0)
+        return fail_early(dir, &err);
+    return run_spec(dir, &spec);
+}
+
+int rt_shim_run_stdin(void)
+{
+    /* Spawned ahead of need: wait for "DIR\n" + the spec, until the daemon closes the socket. */
+    size_t capacity = 4096, used = 0;
+    char *text = malloc(capacity);
+    for (;;) {
+        if (text == NULL)
+            return 1;
+        if (used + 1 == capacity) {
+            char *bigger = realloc(text, capacity * 2);
+            if (bigger == NULL) {
+                free(text);
+                return 1;
+            }
+            text = bigger;
+            capacity *= 2;
+        }
+        ssize_t n = read(0, text + used, capacity - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+    }
+    text[used] = 0;
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd >= 0) {
+        dup2(null_fd, 0);
+        close(null_fd);
+    }
+    char *newline = strchr(text, '\n');
+    if (used == 0 || newline == NULL) {
+        /* Not needed after all (the daemon stopped): nothing to run, nothing to record. */
+        free(text);
+        return 0;
+    }
+    *newline = 0;
+    const char *dir = text;
+    wc_error err = { 0 };
+    rt_instance_spec spec;
+    int rc;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        rc = 1;
+    else if (rt_instance_spec_parse(newline + 1, &spec, &err) < 0)
+        rc = fail_early(dir, &err);
+    else
+        rc = run_spec(dir, &spec);
+    free(text);
+    return rc;
 }

@@ -1,6 +1,6 @@
 /* shim.h - the per-instance supervisor, the body of the wasmcri-shim program.
  *
- * Runs the instance described by DIR/spec in this process: the module under WASI with the
+ * Runs the instance described by a spec (rt_instance_spec) in this process: the module under WASI with the
  * spec's argv, env and preopens; its stdout and stderr go through pipes to a log thread that
  * writes the CRI log (so a fast writer never waits on the daemon). Signals: SIGUSR1 reopens
  * the log; SIGTERM, SIGINT, SIGHUP, SIGQUIT and SIGUSR2 interrupt the module, which ends with
@@ -11,5 +11,8 @@
 
 /* Returns the process exit code (the instance's). */
 int rt_shim_run(const char *dir);
+/* The way wasmcrid starts shims: ahead of need, reading "DIR\n" and the spec text from stdin
+ * (a socket) until EOF; DIR is created. EOF before any byte: exits 0 without running. */
+int rt_shim_run_stdin(void);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/exit_status.h"
@@ -42,11 +44,6 @@ static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
-}
-
-static int spec_path(const rt_container *container, char *out, size_t size)
-{
-    return (size_t)snprintf(out, size, "%s/spec", container->dir) < size ? 0 : -1;
 }
 
 static int wasm_container_create(rt_runtime *runtime, rt_pod *pod, rt_container *container,
@@ -101,16 +98,17 @@ static int wasm_container_create(rt_runtime *runtime, rt_pod *pod, rt_container 
             return wc_error_prefix(err, "log directory");
         }
     }
-    char path[4096];
-    int rc = spec_path(container, path, sizeof path) < 0
-        ? wc_error_set(err, WC_EINVAL, "path too long: %s", container->dir)
-        : rt_instance_spec_write(&spec, path, err);
+    int rc = rt_instance_spec_format(&spec, &container->spec, &container->spec_length, err);
     rt_instance_spec_clear(&spec);
     return rc;
 }
 
-static int wasm_container_start(rt_runtime *runtime, rt_container *container, wc_error *err)
+/* Spawns a shim that waits for its instance on stdin (a socket whose other end is *fd). */
+static int spawn_waiting_shim(rt_runtime *runtime, pid_t *pid, int *fd, wc_error *err)
 {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        return wc_error_set_errno(err, errno, "shim socket");
     const char *shim = rt_runtime_shim_path(runtime);
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t actions;
@@ -125,24 +123,164 @@ static int wasm_container_start(rt_runtime *runtime, rt_container *container, wc
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF
                                         | POSIX_SPAWN_SETSIGMASK);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, pair[1], 0);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    char *const argv[] = { (char *)"wasmcri-shim", container->dir, NULL };
-    pid_t pid = 0;
-    int rc = posix_spawn(&pid, shim, &actions, &attr, argv, environ);
+    char *const argv[] = { (char *)"wasmcri-shim", NULL };
+    int rc = posix_spawn(pid, shim, &actions, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
-    if (rc != 0)
+    close(pair[1]);
+    if (rc != 0) {
+        close(pair[0]);
         return wc_error_set_errno(err, rc, "spawn %s", shim);
+    }
+    *fd = pair[0];
+    return 0;
+}
+
+/* The spawn of the next warm shim runs on the thread pool: an exec takes the spawning thread
+ * a millisecond or more, which the loop must not wait for. */
+typedef struct warm_spawn {
+    uv_work_t work;
+    rt_runtime *runtime;
+    pid_t pid;
+    int fd;
+    int rc;
+} warm_spawn;
+
+static void warm_spawn_work(uv_work_t *work)
+{
+    warm_spawn *job = (warm_spawn *)work;
+    wc_error err = { 0 };
+    job->rc = spawn_waiting_shim(job->runtime, &job->pid, &job->fd, &err);
+}
+
+static void warm_spawn_done(uv_work_t *work, int status)
+{
+    warm_spawn *job = (warm_spawn *)work;
+    rt_runtime *runtime = job->runtime;
+    runtime->warm_spawning = false;
+    if (job->rc == 0 && status == 0) {
+        if (runtime->warm_pid <= 0 && !runtime->closing) {
+            runtime->warm_pid = job->pid;
+            runtime->warm_fd = job->fd;
+        } else {
+            close(job->fd);
+            waitpid(job->pid, NULL, 0);
+        }
+    }
+    free(job);
+}
+
+static void refill_warm_shim(uv_timer_t *timer)
+{
+    rt_runtime *runtime = timer->data;
+    if (runtime->warm_pid > 0 || runtime->warm_spawning || runtime->closing)
+        return;
+    warm_spawn *job = calloc(1, sizeof *job);
+    if (job == NULL)
+        return; /* the next start spawns one itself */
+    job->runtime = runtime;
+    job->fd = -1;
+    if (uv_queue_work(runtime->loop, &job->work, warm_spawn_work, warm_spawn_done) < 0) {
+        free(job);
+        return;
+    }
+    runtime->warm_spawning = true;
+}
+
+void rt_wasm_backend_open(rt_runtime *runtime)
+{
+    runtime->warm_timer = malloc(sizeof *runtime->warm_timer);
+    if (runtime->warm_timer == NULL)
+        return;
+    uv_timer_init(runtime->loop, runtime->warm_timer);
+    runtime->warm_timer->data = runtime;
+    /* Not a reason to keep the loop running. */
+    uv_unref((uv_handle_t *)runtime->warm_timer);
+    uv_timer_start(runtime->warm_timer, refill_warm_shim, 0, 0);
+}
+
+void rt_wasm_backend_close(rt_runtime *runtime)
+{
+    runtime->closing = true;
+    /* A spawn under way finishes on the pool; its done callback must run before we go. */
+    while (runtime->warm_spawning)
+        uv_run(runtime->loop, UV_RUN_ONCE);
+    if (runtime->warm_timer) {
+        uv_timer_stop(runtime->warm_timer);
+        uv_close((uv_handle_t *)runtime->warm_timer, rt_free_handle);
+        runtime->warm_timer = NULL;
+    }
+    if (runtime->warm_pid > 0) {
+        /* EOF before any byte: the waiting shim exits at once. */
+        close(runtime->warm_fd);
+        waitpid(runtime->warm_pid, NULL, 0);
+        runtime->warm_pid = 0;
+        runtime->warm_fd = -1;
+    }
+}
+
+/* Sends the whole message; false when the shim is gone (EPIPE) or the socket fails. */
+static bool send_all(int fd, const char *data, size_t length)
+{
+    while (length > 0) {
+        ssize_t n = send(fd, data, length, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        length -= (size_t)n;
+    }
+    return true;
+}
+
+static int wasm_container_start(rt_runtime *runtime, rt_container *container, wc_error *err)
+{
+    if (container->spec == NULL)
+        return wc_error_set(err, WC_EPRECONDITION, "container %s has no instance spec",
+                            container->id);
+    size_t dir_length = strlen(container->dir);
+    cleanup_free char *message = malloc(dir_length + 1 + container->spec_length);
+    if (message == NULL)
+        return wc_error_set(err, WC_ERESOURCE, "start: out of memory");
+    memcpy(message, container->dir, dir_length);
+    message[dir_length] = '\n';
+    memcpy(message + dir_length + 1, container->spec, container->spec_length);
+    size_t length = dir_length + 1 + container->spec_length;
+    pid_t pid = 0;
+    int fd = -1;
+    for (int attempt = 0;; attempt++) {
+        if (runtime->warm_pid > 0) {
+            pid = runtime->warm_pid;
+            fd = runtime->warm_fd;
+            runtime->warm_pid = 0;
+            runtime->warm_fd = -1;
+        } else if (spawn_waiting_shim(runtime, &pid, &fd, err) < 0) {
+            return -1;
+        }
+        bool sent = send_all(fd, message, length);
+        close(fd);
+        if (sent)
+            break;
+        /* That shim died while waiting: reap it and take a fresh one, once. */
+        waitpid(pid, NULL, 0);
+        if (attempt == 1)
+            return wc_error_set(err, WC_EINTERNAL, "the shim exited before taking its instance");
+    }
     container->pid = pid;
     container->kill_sent = false;
     rt_process_start_time(pid, &container->pid_start_time);
     container->started_ns = rt_now_ns();
     container->state = RT_CONTAINER_RUNNING;
+    if (runtime->warm_timer)
+        uv_timer_start(runtime->warm_timer, refill_warm_shim, 0, 0);
     if (rt_supervise(runtime, container, err) < 0) {
         /* Without a watch the exit would go unseen: do not leave it running. */
         kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
         rt_collect_exit(runtime, container, 0, false);
         return -1;
     }
@@ -161,19 +299,25 @@ static int wasm_container_start(rt_runtime *runtime, rt_container *container, wc
 static int wasm_container_update_memory(rt_runtime *runtime, rt_container *container,
                                         uint64_t memory_limit_bytes, wc_error *err)
 {
-    (void)runtime;
-    if (container->state != RT_CONTAINER_CREATED)
+    if (container->state != RT_CONTAINER_CREATED || container->spec == NULL)
         return 0; /* a running instance keeps the cap it was instantiated with */
-    char path[4096];
-    if (spec_path(container, path, sizeof path) < 0)
-        return wc_error_set(err, WC_EINVAL, "path too long: %s", container->dir);
+    cleanup_free char *copy = strndup(container->spec, container->spec_length);
+    if (copy == NULL)
+        return wc_error_set(err, WC_ERESOURCE, "update: out of memory");
     rt_instance_spec spec;
-    if (rt_instance_spec_read(path, &spec, err) < 0)
+    if (rt_instance_spec_parse(copy, &spec, err) < 0)
         return -1;
     spec.max_memory_pages = memory_pages(memory_limit_bytes);
-    int rc = rt_instance_spec_write(&spec, path, err);
+    char *text = NULL;
+    size_t length = 0;
+    int rc = rt_instance_spec_format(&spec, &text, &length, err);
     rt_instance_spec_clear(&spec);
-    return rc;
+    if (rc < 0)
+        return -1;
+    free(container->spec);
+    container->spec = text;
+    container->spec_length = length;
+    return rt_container_save_start(runtime, container, err);
 }
 
 const rt_backend rt_wasm_backend = {
