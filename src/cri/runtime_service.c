@@ -410,10 +410,9 @@ static void stop_pod_sandbox(cri_call *call, const ProtobufCMessage *message, vo
 {
     cri_runtime_service *service = data;
     const Runtime__V1__StopPodSandboxRequest *request = (const void *)message;
-    wc_error err = { 0 };
-    rt_pod *pod = rt_pod_find(service->runtime, request->pod_sandbox_id, &err);
-    if (pod == NULL) {
-        cri_call_fail(call, &err);
+    rt_pod *pod = rt_pod_find(service->runtime, request->pod_sandbox_id, NULL);
+    if (pod == NULL) { /* nothing left to stop: success, so kubelet's retries settle */
+        reply_empty(call, &runtime__v1__stop_pod_sandbox_response__descriptor);
         return;
     }
     pending_reply *pending = pending_new(call, &runtime__v1__stop_pod_sandbox_response__descriptor);
