@@ -8,7 +8,7 @@ packages=(
   build-essential meson ninja-build pkg-config clang lld
   # libraries
   libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libuv1-dev libcurl4-openssl-dev
-  libarchive-dev libjansson-dev libsqlite3-dev libssl-dev libyaml-dev libzstd-dev
+  libarchive-dev libjansson-dev libsqlite3-dev libssl-dev libyaml-dev libzstd-dev libdeflate-dev
   # sanitizer runtime for the ASan+UBSan build
   libclang-rt-14-dev
   # C -> wasm for tests, and the spec-test converter
