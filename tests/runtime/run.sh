@@ -15,6 +15,13 @@ shim_bin=$build/src/cmd/wasmcri-shim
 seeds=/work/shared/testdata/seed-modules
 py=/usr/bin/python3
 
+# Unit tests of the shim's pieces first (they print their own PASS/FAIL lines).
+if [[ -x $build/tests/runtime/test_runtime_units ]]; then
+  "$build/tests/runtime/test_runtime_units" || true
+else
+  echo "SKIP runtime-units: $build/tests/runtime/test_runtime_units is not built"
+fi
+
 for bin in "$daemon_bin" "$ctl_bin" "$shim_bin"; do
   if [[ ! -x $bin ]]; then
     echo "SKIP runtime: $bin is not built"
