@@ -7,7 +7,7 @@ hostile tar entries.
   oci.py push REGISTRY NAME:TAG KIND [USER:PASS]
       KIND: busybox | index | wasm-artifact=FILE | wasm-entrypoint=FILE | wasm-arch=FILE |
             bad-mediatype | bad-wasm | hostile-dotdot | hostile-symlink |
-            hostile-hardlink | device-node | whiteout
+            hostile-hardlink | device-node | whiteout | zstd | plain-tar
   prints the manifest digest
 """
 import base64
@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
 import urllib.request
@@ -132,6 +133,13 @@ def build(kind):
         dev = info('dev-null', tarfile.CHRTYPE, mode=0o666)
         dev.devmajor, dev.devminor = 1, 3
         return image([tar_layer([(dev, None), file_entry('ok.txt', b'ok')])])
+    if kind in ('zstd', 'plain-tar'):
+        _, plain = tar_bytes([file_entry('hello.txt', b'hello ' + kind.encode() + b'\n')], False)
+        if kind == 'plain-tar':
+            return image([('application/vnd.oci.image.layer.v1.tar', plain, plain, None)])
+        packed = subprocess.run(['zstd', '-q', '-c'], input=plain, stdout=subprocess.PIPE,
+                                check=True).stdout
+        return image([('application/vnd.oci.image.layer.v1.tar+zstd', packed, plain, None)])
     if kind == 'whiteout':
         lower = tar_layer([(info('d', tarfile.DIRTYPE, mode=0o755), None),
                            file_entry('d/a', b'a'), file_entry('gone', b'g'),

@@ -101,6 +101,8 @@ if skopeo copy --quiet --dest-tls-verify=false "oci:$tmp/busybox-layout:latest" 
      "docker://$reg/busybox:latest" >"$tmp/skopeo.log" 2>&1 &&
    skopeo copy --quiet --dest-tls-verify=false "oci:$tmp/busybox-layout:latest" \
      "docker://$reg/library/busybox:1.36" >>"$tmp/skopeo.log" 2>&1 &&
+   skopeo copy --quiet --dest-tls-verify=false --format v2s2 "oci:$tmp/busybox-layout:latest" \
+     "docker://$reg/docker/busybox:latest" >>"$tmp/skopeo.log" 2>&1 &&
    skopeo copy --quiet --dest-tls-verify=false --dest-creds tester:s3cret \
      "oci:$tmp/busybox-layout:latest" "docker://$areg/private/busybox:latest" >>"$tmp/skopeo.log" 2>&1; then
   pass "fixture: busybox pushed with skopeo"
@@ -114,7 +116,7 @@ push wasm/entry:v1 "wasm-entrypoint=$seeds/hello.wasm" >/dev/null
 push wasm/arch:v1 "wasm-arch=$seeds/hello.wasm" >/dev/null
 push multi/busybox:v1 index >/dev/null
 for kind in bad-mediatype bad-wasm hostile-dotdot hostile-symlink hostile-hardlink \
-            hostile-hardlink-abs device-node whiteout; do
+            hostile-hardlink-abs device-node whiteout zstd plain-tar; do
   push "test/$kind:v1" "$kind" >/dev/null || echo "push $kind failed" >>"$tmp/push.log"
 done
 bearer_port=$(free_port)
@@ -311,6 +313,24 @@ if [[ -f $wo/d/a && -f $wo/d/b && ! -e $wo/gone && -f $wo/o/y && ! -e $wo/o/x &&
   pass "whiteouts and opaque directories applied"
 else
   fail "whiteouts and opaque directories applied" "$(cd "$wo" 2>/dev/null && find . | sort | tr '\n' ' ')"
+fi
+
+for kind in zstd plain-tar; do
+  out=$(ctl pull "$reg/test/$kind:v1" 2>&1)
+  id=${out##* }
+  if [[ $(cat "$root/images/${id#sha256:}/rootfs/hello.txt" 2>&1) == "hello $kind" ]]; then
+    pass "layer compression: $kind"
+  else
+    fail "layer compression: $kind" "$out"
+  fi
+done
+served=$(curl -s -o /dev/null -w '%{content_type}' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+  "http://$reg/v2/docker/busybox/manifests/latest")
+out=$(ctl pull "$reg/docker/busybox:latest" 2>&1)
+if [[ $served == application/vnd.docker.distribution.manifest.v2+json && $out == *" $bb_id" ]]; then
+  pass "Docker schema2 manifest (same config, same image id)"
+else
+  fail "Docker schema2 manifest (same config, same image id)" "served $served; $out"
 fi
 
 # ---- auth ----------------------------------------------------------------------------------------
