@@ -4,7 +4,8 @@
 # busybox-static, pushed with skopeo), a fresh wasmcrid, then N rounds of each operation.
 #   bench/image-ops/run.sh [BUILD_DIR] [N] [--endpoint unix:///other.sock]
 # With --endpoint the same RPCs go to another CRI runtime instead of a fresh wasmcrid (it must
-# be able to pull from http://127.0.0.1:PORT, e.g. containerd with that registry marked insecure).
+# be able to pull from http://127.0.0.1:PORT, e.g. containerd with that registry marked insecure;
+# fix the ports with HTTP_PORT=8000 REGISTRY_PORT=5000 to configure it once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -23,10 +24,10 @@ cleanup() {
 trap cleanup EXIT
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-http_port=$(free_port)
+http_port=${HTTP_PORT:-$(free_port)}
 (cd "$seeds" && exec "$py" -m http.server --bind 127.0.0.1 "$http_port" >/dev/null 2>&1) &
 pids+=($!)
-reg_port=$(free_port)
+reg_port=${REGISTRY_PORT:-$(free_port)}
 mkdir -p "$tmp/registry"
 printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
   "$tmp/registry" "$reg_port" >"$tmp/registry.yml"
@@ -46,6 +47,7 @@ if [[ -z $endpoint ]]; then
   endpoint=unix://$tmp/wasmcri.sock
 fi
 echo "# image-ops: $n rounds against $endpoint ($(nproc) cores, $(date -u +%Y-%m-%d))"
+echo "# module http://127.0.0.1:$http_port/wasi_example_main.wasm, registry 127.0.0.1:$reg_port"
 "$build/bench/image-ops/image-ops" --endpoint "$endpoint" -n "$n" \
   --module-url "http://127.0.0.1:$http_port/wasi_example_main.wasm" --module-name wasi_example_main \
   --oci-image "127.0.0.1:$reg_port/busybox:latest"
