@@ -4,6 +4,7 @@ output of proto/api.proto (generated into a temp dir at first use).
 
   cri.py SOCKET METHOD 'JSON request'      prints the JSON response, or
                                             "ERROR <grpc code name>: <details>" and exits 1
+  cri.py SOCKET METHOD --raw HEX            sends HEX as the request body, unchecked
 """
 import json
 import os
@@ -32,13 +33,17 @@ SERVICES = {
 }
 
 
-def call(socket, method, request_json, timeout=60):
+def call(socket, method, request_json, timeout=60, raw=None):
     import grpc
     from google.protobuf import json_format
     api = load_api()
     request_type = getattr(api, method + 'Request')
     response_type = getattr(api, method + 'Response')
-    request = json_format.Parse(request_json or '{}', request_type())
+    if raw is not None:
+        request = raw
+        request_type = type('Raw', (), {'SerializeToString': staticmethod(lambda b: b)})
+    else:
+        request = json_format.Parse(request_json or '{}', request_type())
     channel = grpc.insecure_channel('unix://' + socket)
     stub = channel.unary_unary('/runtime.v1.%s/%s' % (SERVICES[method], method),
                                request_serializer=request_type.SerializeToString,
@@ -54,8 +59,9 @@ def main():
     import grpc
     socket, method = sys.argv[1], sys.argv[2]
     request_json = sys.argv[3] if len(sys.argv) > 3 else '{}'
+    raw = bytes.fromhex(sys.argv[4]) if request_json == '--raw' else None
     try:
-        print(json.dumps(call(socket, method, request_json), sort_keys=True))
+        print(json.dumps(call(socket, method, request_json, raw=raw), sort_keys=True))
     except grpc.RpcError as e:
         print('ERROR %s: %s' % (e.code().name, e.details()))
         sys.exit(1)

@@ -350,6 +350,18 @@ expect "bearer registry refuses without credentials" "$out" 'code = FailedPrecon
 out=$(ctl pull --creds tester:s3cret "127.0.0.1:$bearer_port/bearer/busybox:latest" 2>&1)
 expect "bearer token from the WWW-Authenticate challenge" "$out" "^Image is up to date for $bb_id\$"
 
+# ---- hostile requests ------------------------------------------------------------------------------
+out=$(cri PullImage --raw 0aff01ffff 2>&1)
+expect "malformed PullImage protobuf is INVALID_ARGUMENT" "$out" '^ERROR INVALID_ARGUMENT'
+out=$(cri ImageStatus --raw 0a050a03 2>&1)
+expect "truncated ImageStatus protobuf is INVALID_ARGUMENT" "$out" '^ERROR INVALID_ARGUMENT'
+out=$(cri PullImage '{"image":{"image":""}}' 2>&1)
+expect "PullImage of an empty name is INVALID_ARGUMENT" "$out" '^ERROR INVALID_ARGUMENT'
+out=$(cri RemoveImage '{}' 2>&1)
+expect "RemoveImage without an image is INVALID_ARGUMENT" "$out" '^ERROR INVALID_ARGUMENT'
+out=$(ctl images -q 2>&1)
+expect "the daemon serves on after hostile requests" "$out" "^$bb_id\$"
+
 # ---- removal and disk usage -----------------------------------------------------------------------
 out=$(ctl imagefsinfo 2>&1)
 fs() { "$py" -c 'import json,sys; d=json.load(sys.stdin)["status"]["imageFilesystems"][0]; print(d[sys.argv[1]]["value"])' "$1" <<<"$out" 2>/dev/null; }
