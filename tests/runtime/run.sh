@@ -178,6 +178,9 @@ read -r p c < <(run_instance echo wasi-demo-app wasi-demo-app.wasm '["wasi-demo-
 wait_state "$c" CONTAINER_EXITED 10
 expect exit-code-0 "$(ctl inspect "$c" | jq -r '.status | "\(.exitCode) \(.reason) \(.finishedAt > .startedAt)"')" '^0 Completed true$'
 expect echo-logs "$(ctl logs "$c" 2>&1)" '^hello world$'
+read -r p c < <(run_instance follow wasi-demo-app wasi-demo-app.wasm '["wasi-demo-app.wasm", "sleep", "1"]')
+out=$(timeout 10 "$ctl_bin" -r "unix://$sock" logs -f "$c" 2>&1); rc=$?
+expect logs-follow-until-exit "$rc $out" '^0 exiting$'
 read -r p c < <(run_instance hello hello hello.wasm '[]' 'args: ["20000"]')
 wait_state "$c" CONTAINER_EXITED 10
 expect no-command-argv "$(ctl logs "$c" 2>&1 | tr '\n' ' ')" '^hello 20000 $'
@@ -267,13 +270,13 @@ else
 fi
 
 # ---- events --------------------------------------------------------------------------
-cri events 8 >"$tmp/events" 2>&1 &
+cri events 60 >"$tmp/events" 2>&1 &
 events_pid=$!
 wait_for 5 grep -q SUBSCRIBED "$tmp/events"
 read -r p c < <(run_instance events wasi-demo-app wasi-demo-app.wasm '["wasi-demo-app.wasm", "echo", "x"]')
 wait_state "$c" CONTAINER_EXITED 10
 ctl rm "$c" >/dev/null
-wait_for 5 grep -q "CONTAINER_DELETED_EVENT $c" "$tmp/events"
+wait_for 15 grep -q "CONTAINER_DELETED_EVENT $c" "$tmp/events"
 expect container-events "$(grep "$c" "$tmp/events" | awk '{print $1}' | tr '\n' ' ')" \
   'CONTAINER_CREATED_EVENT CONTAINER_STARTED_EVENT CONTAINER_STOPPED_EVENT CONTAINER_DELETED_EVENT'
 kill "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null
@@ -315,7 +318,9 @@ before_fds=$(ls /proc/"$daemon_pid"/fd | wc -l)
 pod=$(pod_config many)
 p=$(ctl runp --runtime=wasm "$pod")
 ids=()
-for i in $(seq 1 30); do
+many=100
+[[ $mode == asan ]] && many=30
+for i in $(seq 1 "$many"); do
   f=$tmp/ctr-many-$i.yaml
   sed "s/name: many-c/name: many-c$i/" "$(container_config many-c wasi-demo-app wasi-demo-app.wasm '["wasi-demo-app.wasm", "daemon"]')" >"$f"
   c=$(ctl create "$p" "$f" "$pod") && ctl start "$c" >/dev/null && ids+=("$c") && note_pid "$c"
@@ -325,9 +330,9 @@ ctl rmp "$p" >/dev/null
 left=0
 for c in "${ids[@]}"; do ctl inspect "$c" >/dev/null 2>&1 && left=$((left + 1)); done
 alive=0
-for pid in $(tail -n 30 "$tmp/shim-pids"); do ((pid > 1)) && kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
+for pid in $(tail -n "$many" "$tmp/shim-pids"); do ((pid > 1)) && kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
 after_fds=$(ls /proc/"$daemon_pid"/fd | wc -l)
-if [[ $running == 30 && $left == 0 && $alive == 0 && $after_fds -le $before_fds ]]; then pass many-instances-cleanup
+if [[ $running == "$many" && $left == 0 && $alive == 0 && $after_fds -le $before_fds ]]; then pass many-instances-cleanup
 else fail many-instances-cleanup "running $running, left $left, shims alive $alive, fds $before_fds -> $after_fds"; fi
 leftover_dirs=$(ls "$tmp/root/containers" | wc -l)
 ctl rm -fa >/dev/null 2>&1; ctl rmp -a >/dev/null 2>&1
