@@ -257,6 +257,7 @@ typedef struct registry_pull {
     char manifest_digest[72];    /* the top-level one (index or manifest), for repo_digests */
     char media_type[256];
     img_new_image image;
+    uint64_t *blob_sizes;        /* beside image.blobs: sizes the manifest declares */
 } registry_pull;
 
 static int fetch_manifest(registry_pull *p, wc_error *err)
@@ -310,6 +311,7 @@ static int fetch_manifest(registry_pull *p, wc_error *err)
 typedef struct blob_download {
     registry_pull *pull;
     const char *digest;
+    uint64_t size;
     pthread_t thread;
     bool started;
     int rc;
@@ -319,7 +321,8 @@ typedef struct blob_download {
 static void *download_main(void *data)
 {
     blob_download *d = data;
-    d->rc = img_registry_blob(d->pull->registry, d->pull->store->content, d->digest, &d->err);
+    d->rc = img_registry_blob(d->pull->registry, d->pull->store->content, d->digest, d->size,
+                              &d->err);
     return NULL;
 }
 
@@ -333,7 +336,8 @@ static int download_blobs(registry_pull *p, wc_error *err)
     for (size_t start = 0; start < count; start += PARALLEL_DOWNLOADS) {
         size_t end = start + PARALLEL_DOWNLOADS < count ? start + PARALLEL_DOWNLOADS : count;
         for (size_t i = start; i < end; i++) {
-            downloads[i] = (blob_download){.pull = p, .digest = p->image.blobs[i]};
+            downloads[i] = (blob_download){.pull = p, .digest = p->image.blobs[i],
+                                           .size = p->blob_sizes[i]};
             /* The last of a batch runs on this thread; a failed thread start does too. */
             if (i + 1 < end && pthread_create(&downloads[i].thread, NULL, download_main,
                                               &downloads[i]) == 0)
@@ -428,6 +432,12 @@ static int unpack_layers(registry_pull *p, json_t *layers, const char *hex, wc_e
     return 0;
 }
 
+static uint64_t declared_size(json_t *descriptor)
+{
+    json_int_t size = json_integer_value(json_object_get(descriptor, "size"));
+    return size > 0 ? (uint64_t)size : 0;
+}
+
 static int pull_layers(registry_pull *p, wc_error *err)
 {
     img_record *r = &p->image.record;
@@ -458,12 +468,16 @@ static int pull_layers(registry_pull *p, wc_error *err)
         }
         size += (uint64_t)json_integer_value(json_object_get(layer, "size"));
     }
-    if (img_strv_push(&p->image.blobs, &p->image.blobs_count, config_digest) < 0)
+    p->blob_sizes = calloc(json_array_size(layers) + 1, sizeof *p->blob_sizes);
+    if (p->blob_sizes == NULL ||
+        img_strv_push(&p->image.blobs, &p->image.blobs_count, config_digest) < 0)
         return wc_error_set(err, WC_ERESOURCE, "out of memory");
+    p->blob_sizes[0] = declared_size(config_desc);
     json_array_foreach(layers, i, layer) {
         const char *digest = json_string_value(json_object_get(layer, "digest"));
         if (img_strv_push(&p->image.blobs, &p->image.blobs_count, digest) < 0)
             return wc_error_set(err, WC_ERESOURCE, "out of memory");
+        p->blob_sizes[p->image.blobs_count - 1] = declared_size(layer);
     }
     if (download_blobs(p, err) < 0 || fetch_config(p, config_digest, err) < 0)
         return -1;
@@ -546,6 +560,7 @@ int img_pull_registry(img_store *store, const char *reference, const img_auth *a
     if (rc == 0 && (*image_ref = strdup(r->id)) == NULL)
         rc = wc_error_set(err, WC_ERESOURCE, "out of memory");
     new_image_free(&p.image);
+    free(p.blob_sizes);
     json_decref(p.manifest);
     json_decref(p.config);
     img_registry_free(p.registry);

@@ -352,6 +352,7 @@ int img_registry_manifest(img_registry *registry, const char *tag_or_digest, uin
 typedef struct blob_sink {
     img_content *content;
     const char *digest;
+    uint64_t size;
     img_blob_writer *writer;
 } blob_sink;
 
@@ -359,7 +360,7 @@ static int blob_append(const void *data, size_t length, void *user, wc_error *er
 {
     blob_sink *b = user;
     if (b->writer == NULL &&
-        img_blob_writer_open(b->content, b->digest, 0, &b->writer, err) < 0)
+        img_blob_writer_open(b->content, b->digest, b->size, &b->writer, err) < 0)
         return -1;
     return img_blob_writer_write(b->writer, data, length, err);
 }
@@ -373,13 +374,13 @@ static int blob_reset(void *user)
 }
 
 int img_registry_blob(img_registry *registry, img_content *content, const char *digest,
-                      wc_error *err)
+                      uint64_t size, wc_error *err)
 {
     if (!img_digest_valid(digest))
         return wc_error_set(err, WC_EINVAL, "invalid blob digest %s", digest);
     if (img_content_has(content, digest))
         return 0;
-    blob_sink b = {.content = content, .digest = digest};
+    blob_sink b = {.content = content, .digest = digest, .size = size};
     img_fetch_response response;
     char what[300];
     snprintf(what, sizeof what, "blobs/%s", digest);

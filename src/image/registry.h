@@ -24,9 +24,10 @@ void img_registry_free(img_registry *registry);
 int img_registry_manifest(img_registry *registry, const char *tag_or_digest, uint8_t **body,
                           size_t *length, char media_type[256], char digest[72], wc_error *err);
 
-/* GET /v2/<name>/blobs/<digest> into the content store, verified while it streams. Does
- * nothing when the blob is already there. */
+/* GET /v2/<name>/blobs/<digest> into the content store, verified while it streams; size (from
+ * the manifest, 0 when unknown) bounds what is accepted, so a hostile registry cannot fill the
+ * disk. Does nothing when the blob is already there. */
 int img_registry_blob(img_registry *registry, img_content *content, const char *digest,
-                      wc_error *err);
+                      uint64_t size, wc_error *err);
 
 #endif

@@ -5,7 +5,9 @@ itself wants basic auth USER:PASS), then manifests and blobs from an OCI layout 
 With --corrupt it needs no token and serves every blob with one byte changed (a registry or
 proxy that lies: the client must notice by the digest).
 
-  bearer_registry.py PORT LAYOUT_DIR USER:PASS [--corrupt]
+With --oversize it serves every blob with 1 MiB more than the manifest declares.
+
+  bearer_registry.py PORT LAYOUT_DIR USER:PASS [--corrupt | --oversize]
 """
 import base64
 import http.server
@@ -17,6 +19,7 @@ PORT = int(sys.argv[1])
 LAYOUT = sys.argv[2]
 CREDS = sys.argv[3]
 CORRUPT = '--corrupt' in sys.argv
+OVERSIZE = '--oversize' in sys.argv
 TOKEN = 'tok-' + base64.b16encode(os.urandom(8)).decode()
 
 
@@ -39,7 +42,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}')
             return self.send(200, json.dumps({'token': TOKEN}).encode(),
                              {'Content-Type': 'application/json'})
-        if not CORRUPT and self.headers.get('Authorization') != 'Bearer ' + TOKEN:
+        if not CORRUPT and not OVERSIZE and self.headers.get('Authorization') != 'Bearer ' + TOKEN:
             parts = self.path.split('/')
             name = '/'.join(parts[2:-2]) if len(parts) > 4 else 'x'
             challenge = ('Bearer realm="http://127.0.0.1:%d/token",service="fake",'
@@ -60,6 +63,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers['Content-Type'] = json.loads(body)['mediaType']
         elif CORRUPT:
             body = body[:-1] + bytes([body[-1] ^ 1])
+        elif OVERSIZE:
+            body = body + b'\0' * (1 << 20)
         return self.send(200, body, headers)
 
 

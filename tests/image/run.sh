@@ -126,6 +126,10 @@ corrupt_port=$(free_port)
 "$py" "$here/oci.py" layout "$tmp/corrupt-layout" whiteout >/dev/null
 "$py" "$here/bearer_registry.py" "$corrupt_port" "$tmp/corrupt-layout" - --corrupt 2>"$tmp/corrupt.log" &
 pids+=($!)
+oversize_port=$(free_port)
+"$py" "$here/oci.py" layout "$tmp/oversize-layout" zstd >/dev/null
+"$py" "$here/bearer_registry.py" "$oversize_port" "$tmp/oversize-layout" - --oversize 2>"$tmp/oversize.log" &
+pids+=($!)
 
 cat >"$tmp/config.yaml" <<EOF
 registries:
@@ -283,6 +287,8 @@ expect "image with architecture wasm recorded as wasm" "$out" '"kind": "wasm"'
 before=$(blob_count)
 out=$(ctl pull "127.0.0.1:$corrupt_port/corrupt/busybox:latest" 2>&1)
 expect "digest mismatch refused" "$out" 'code = InvalidArgument .*digest mismatch'
+out=$(ctl pull "127.0.0.1:$oversize_port/oversize/x:latest" 2>&1)
+expect "a blob larger than its descriptor is cut off" "$out" 'code = ResourceExhausted .*larger than'
 out=$(cri PullImage '{"image":{"image":"'"$reg/test/bad-mediatype:v1"'"}}' 2>&1)
 expect "wrong layer media type refused" "$out" '^ERROR INVALID_ARGUMENT: .*unsupported media type'
 out=$(ctl pull "$reg/test/bad-wasm:v1" 2>&1)
