@@ -10,6 +10,7 @@
  * With --module-url the module is pulled first (not timed). Memory: the instances' pids come
  * from ContainerStatus verbose info ("pid", as containerd and wasmcri report it); the daemon's
  * RSS is added when --daemon-pid is given. */
+#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -96,6 +97,41 @@ static void memory_of(long pid, long *rss_kib, long *pss_kib)
             *pss_kib = value;
     }
     fclose(file);
+}
+
+/* The daemon and every process it started (instances, and shims kept ready), in KiB. */
+static void memory_of_tree(long daemon_pid, long *rss_kib, long *pss_kib, long *count)
+{
+    memory_of(daemon_pid, rss_kib, pss_kib);
+    *count = 1;
+    DIR *proc = opendir("/proc");
+    struct dirent *entry;
+    while (proc && (entry = readdir(proc)) != NULL) {
+        long pid = atol(entry->d_name);
+        if (pid <= 0)
+            continue;
+        char path[64], line[512];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *file = fopen(path, "r");
+        if (file == NULL)
+            continue;
+        long ppid = 0;
+        if (fgets(line, sizeof line, file)) {
+            char *close_paren = strrchr(line, ')');
+            if (close_paren)
+                sscanf(close_paren + 2, "%*c %ld", &ppid);
+        }
+        fclose(file);
+        if (ppid != daemon_pid)
+            continue;
+        long rss, pss;
+        memory_of(pid, &rss, &pss);
+        *rss_kib += rss;
+        *pss_kib += pss;
+        (*count)++;
+    }
+    if (proc)
+        closedir(proc);
 }
 
 static long instance_pid(grpc_client *client, const char *id)
@@ -278,9 +314,11 @@ int main(int argc, char **argv)
         pss_total += pss;
         counted++;
     }
-    long daemon_rss = 0, daemon_pss = 0;
-    if (daemon_pid > 0)
+    long daemon_rss = 0, daemon_pss = 0, tree_rss = 0, tree_pss = 0, tree_count = 0;
+    if (daemon_pid > 0) {
         memory_of(daemon_pid, &daemon_rss, &daemon_pss);
+        memory_of_tree(daemon_pid, &tree_rss, &tree_pss, &tree_count);
+    }
 
     for (int i = 0; i < n; i++) {
         double start = now_ms();
@@ -318,10 +356,10 @@ int main(int argc, char **argv)
                "memory per instance (instances)", (double)rss_total / counted / 1024,
                (double)pss_total / counted / 1024, counted);
         if (daemon_pid > 0)
-            printf("%-34s RSS %.2f MiB   PSS %.2f MiB   (daemon RSS %.1f MiB)\n",
-                   "memory per instance (+ daemon)",
-                   (double)(rss_total + daemon_rss) / n / 1024,
-                   (double)(pss_total + daemon_pss) / n / 1024, (double)daemon_rss / 1024);
+            printf("%-34s RSS %.2f MiB   PSS %.2f MiB   (%ld processes: daemon RSS %.1f MiB, "
+                   "instances, shims kept ready)\n",
+                   "memory per instance (all ours)", (double)tree_rss / n / 1024,
+                   (double)tree_pss / n / 1024, tree_count, (double)daemon_rss / 1024);
     } else {
         printf("%-34s unknown: ContainerStatus info has no pid\n", "memory per instance");
     }

@@ -408,7 +408,6 @@ int rt_runtime_open(const rt_options *options, rt_runtime **out, wc_error *err)
     runtime->db = options->db;
     runtime->on_event = options->on_event;
     runtime->event_data = options->event_data;
-    runtime->warm_fd = -1;
     runtime->root = strdup(options->root);
     runtime->shim_path = options->shim_path ? strdup(options->shim_path) : default_shim_path();
     cleanup_free char *containers = NULL;

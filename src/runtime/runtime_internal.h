@@ -14,11 +14,14 @@ struct rt_runtime {
     void *event_data;
     rt_pod *pods;
     rt_container *containers;
-    /* A shim spawned ahead of need (wasm backend), so a start does not wait for an exec. */
-    pid_t warm_pid;
-    int warm_fd;
+    /* Shims spawned ahead of need (wasm backend), so a start does not wait for an exec: two,
+     * so that back-to-back starts find one while the next is being spawned. */
+#define RT_WARM_SHIMS 2
+    pid_t warm_pid[RT_WARM_SHIMS];
+    int warm_fd[RT_WARM_SHIMS];
+    int warm_count;
+    int warm_spawning;
     uv_timer_t *warm_timer;
-    bool warm_spawning;
     bool closing;
 };
 

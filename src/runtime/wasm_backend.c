@@ -160,11 +160,12 @@ static void warm_spawn_done(uv_work_t *work, int status)
 {
     warm_spawn *job = (warm_spawn *)work;
     rt_runtime *runtime = job->runtime;
-    runtime->warm_spawning = false;
+    runtime->warm_spawning--;
     if (job->rc == 0 && status == 0) {
-        if (runtime->warm_pid <= 0 && !runtime->closing) {
-            runtime->warm_pid = job->pid;
-            runtime->warm_fd = job->fd;
+        if (runtime->warm_count < RT_WARM_SHIMS && !runtime->closing) {
+            runtime->warm_pid[runtime->warm_count] = job->pid;
+            runtime->warm_fd[runtime->warm_count] = job->fd;
+            runtime->warm_count++;
         } else {
             close(job->fd);
             waitpid(job->pid, NULL, 0);
@@ -176,18 +177,18 @@ static void warm_spawn_done(uv_work_t *work, int status)
 static void refill_warm_shim(uv_timer_t *timer)
 {
     rt_runtime *runtime = timer->data;
-    if (runtime->warm_pid > 0 || runtime->warm_spawning || runtime->closing)
-        return;
-    warm_spawn *job = calloc(1, sizeof *job);
-    if (job == NULL)
-        return; /* the next start spawns one itself */
-    job->runtime = runtime;
-    job->fd = -1;
-    if (uv_queue_work(runtime->loop, &job->work, warm_spawn_work, warm_spawn_done) < 0) {
-        free(job);
-        return;
+    while (!runtime->closing && runtime->warm_count + runtime->warm_spawning < RT_WARM_SHIMS) {
+        warm_spawn *job = calloc(1, sizeof *job);
+        if (job == NULL)
+            return; /* the next start spawns one itself */
+        job->runtime = runtime;
+        job->fd = -1;
+        if (uv_queue_work(runtime->loop, &job->work, warm_spawn_work, warm_spawn_done) < 0) {
+            free(job);
+            return;
+        }
+        runtime->warm_spawning++;
     }
-    runtime->warm_spawning = true;
 }
 
 void rt_wasm_backend_open(rt_runtime *runtime)
@@ -206,19 +207,18 @@ void rt_wasm_backend_close(rt_runtime *runtime)
 {
     runtime->closing = true;
     /* A spawn under way finishes on the pool; its done callback must run before we go. */
-    while (runtime->warm_spawning)
+    while (runtime->warm_spawning > 0)
         uv_run(runtime->loop, UV_RUN_ONCE);
     if (runtime->warm_timer) {
         uv_timer_stop(runtime->warm_timer);
         uv_close((uv_handle_t *)runtime->warm_timer, rt_free_handle);
         runtime->warm_timer = NULL;
     }
-    if (runtime->warm_pid > 0) {
-        /* EOF before any byte: the waiting shim exits at once. */
-        close(runtime->warm_fd);
-        waitpid(runtime->warm_pid, NULL, 0);
-        runtime->warm_pid = 0;
-        runtime->warm_fd = -1;
+    /* EOF before any byte: a waiting shim exits at once. */
+    while (runtime->warm_count > 0) {
+        runtime->warm_count--;
+        close(runtime->warm_fd[runtime->warm_count]);
+        waitpid(runtime->warm_pid[runtime->warm_count], NULL, 0);
     }
 }
 
@@ -253,11 +253,10 @@ static int wasm_container_start(rt_runtime *runtime, rt_container *container, wc
     pid_t pid = 0;
     int fd = -1;
     for (int attempt = 0;; attempt++) {
-        if (runtime->warm_pid > 0) {
-            pid = runtime->warm_pid;
-            fd = runtime->warm_fd;
-            runtime->warm_pid = 0;
-            runtime->warm_fd = -1;
+        if (runtime->warm_count > 0) {
+            runtime->warm_count--;
+            pid = runtime->warm_pid[runtime->warm_count];
+            fd = runtime->warm_fd[runtime->warm_count];
         } else if (spawn_waiting_shim(runtime, &pid, &fd, err) < 0) {
             return -1;
         }
