@@ -117,9 +117,17 @@ int img_registry_open(const img_ref *ref, const img_registry_host *host, const i
         const char *domain = strcmp(ref->domain, "docker.io") == 0 ? "registry-1.docker.io"
                                                                    : ref->domain;
         char url[512];
-        bool plain = (host && host->insecure) || is_loopback(ref->domain);
-        snprintf(url, sizeof url, "%s://%s", plain ? "http" : "https", domain);
-        rc = add_endpoint(registry, url, err);
+        /* As docker: loopback registries speak plain http; one marked insecure is tried with
+         * https (certificate not verified) first, then plain http. */
+        bool loopback = is_loopback(ref->domain);
+        if (!loopback) {
+            snprintf(url, sizeof url, "https://%s", domain);
+            rc = add_endpoint(registry, url, err);
+        }
+        if (rc == 0 && (loopback || (host && host->insecure))) {
+            snprintf(url, sizeof url, "http://%s", domain);
+            rc = add_endpoint(registry, url, err);
+        }
     }
     if (rc == 0 && auth) {
         if (auth->registry_token && auth->registry_token[0])

@@ -131,11 +131,15 @@ oversize_port=$(free_port)
 "$py" "$here/bearer_registry.py" "$oversize_port" "$tmp/oversize-layout" - --oversize 2>"$tmp/oversize.log" &
 pids+=($!)
 
+# 0x7f000001 is 127.0.0.1 spelled so that it does not look like loopback: a registry that needs
+# the config's `insecure` to be reached over plain http.
 cat >"$tmp/config.yaml" <<EOF
 registries:
   docker.io:
     mirrors: ["http://$reg"]
     no_fallback: true
+  "0x7f000001:$reg_port":
+    insecure: true
 EOF
 
 start_daemon() {
@@ -267,6 +271,10 @@ expect "image index resolved to linux/amd64" "$out" "^Image is up to date for $b
 out=$(ctl inspecti "$reg/multi/busybox:v1" 2>&1)
 index_digest=$(curl -s -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$reg/v2/multi/busybox/manifests/v1" | sha256sum | cut -c1-64)
 expect "image index: repo digest is the index's" "$out" "\"$reg/multi/busybox@sha256:$index_digest\""
+out=$(ctl pull "0x7f000001:$reg_port/busybox:latest" 2>&1)
+expect "a registry marked insecure is reached over plain http" "$out" "^Image is up to date for $bb_id\$"
+out=$(ctl pull "0x7f000001:$auth_port/private/busybox:latest" 2>&1)
+expect "other registries need https (no silent downgrade)" "$out" 'code = Unavailable .*GET https://'
 out=$(ctl pull "$reg/nothere:v1" 2>&1)
 expect "registry 404 is NOT_FOUND" "$out" 'code = NotFound'
 out=$(ctl pull "127.0.0.1:1/busybox:latest" 2>&1)
