@@ -1,6 +1,7 @@
 /* exit_status.c - the exit record; see exit_status.h. */
 #include "runtime/exit_status.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -14,7 +15,7 @@ int64_t rt_now_ns(void)
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
-int rt_exit_status_write(const char *path, rt_exit_status *status, wc_error *err)
+static int write_status(const char *path, rt_exit_status *status, bool durable, wc_error *err)
 {
     if (status->reason[0] == 0)
         snprintf(status->reason, sizeof status->reason, "%s",
@@ -26,9 +27,19 @@ int rt_exit_status_write(const char *path, rt_exit_status *status, wc_error *err
     rt_record_add_int(&record, "finished", status->finished_ns);
     rt_record_add_string(&record, "reason", status->reason);
     rt_record_add_string(&record, "message", status->message);
-    int rc = rt_record_write(&record, path, true, err);
+    int rc = rt_record_write(&record, path, durable, err);
     rt_record_free(&record);
     return rc;
+}
+
+int rt_exit_status_write(const char *path, rt_exit_status *status, wc_error *err)
+{
+    return write_status(path, status, true, err);
+}
+
+int rt_exit_status_write_nosync(const char *path, rt_exit_status *status, wc_error *err)
+{
+    return write_status(path, status, false, err);
 }
 
 static int visit_exit(const char *key, size_t count, char **fields, void *data, wc_error *err)

@@ -17,6 +17,9 @@ typedef struct rt_exit_status {
 /* Fills reason from exit_code (Completed for 0, Error otherwise) and finished_ns from now when
  * they are empty, then writes the record atomically and durably. */
 int rt_exit_status_write(const char *path, rt_exit_status *status, wc_error *err);
+/* The same, atomic but without waiting for the disk: for the daemon's event loop, which then
+ * has the fsync done on its thread pool. */
+int rt_exit_status_write_nosync(const char *path, rt_exit_status *status, wc_error *err);
 /* WC_ENOTFOUND when there is no record yet. */
 int rt_exit_status_read(const char *path, rt_exit_status *out, wc_error *err);
 

@@ -3,6 +3,7 @@
 #include "runtime/runtime_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,47 @@ int rt_signal(rt_container *container, int sig)
     return -1;
 }
 
+/* fsync of a file and its directory on the thread pool: the loop never waits for the disk. */
+typedef struct sync_job {
+    uv_work_t work;
+    char path[4096];
+} sync_job;
+
+static void sync_work(uv_work_t *work)
+{
+    sync_job *job = (sync_job *)work;
+    int fd = open(job->path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    char *slash = strrchr(job->path, '/');
+    if (slash == NULL)
+        return;
+    *slash = 0;
+    fd = open(job->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static void sync_done(uv_work_t *work, int status)
+{
+    (void)status;
+    free(work);
+}
+
+static void sync_later(rt_runtime *runtime, const char *path)
+{
+    sync_job *job = malloc(sizeof *job);
+    if (job == NULL)
+        return;
+    snprintf(job->path, sizeof job->path, "%s", path);
+    if (uv_queue_work(runtime->loop, &job->work, sync_work, sync_done) < 0)
+        free(job);
+}
+
 static char *replace_string(char *old, const char *value)
 {
     free(old);
@@ -133,7 +175,8 @@ void rt_collect_exit(rt_runtime *runtime, rt_container *c, int wait_status,
                      "the instance ended while the runtime was down, without an exit record");
         }
         wc_error write_err = { 0 };
-        rt_exit_status_write(path, &status, &write_err);
+        if (rt_exit_status_write_nosync(path, &status, &write_err) == 0)
+            sync_later(runtime, path);
     }
     c->state = RT_CONTAINER_EXITED;
     c->exit_code = status.exit_code;
