@@ -119,6 +119,8 @@ int img_fetch(const img_fetch_request *request, img_fetch_sink sink, void *sink_
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    if (request->post_form)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request->post_form);
     if (request->username) {
         curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(curl, CURLOPT_USERNAME, request->username);

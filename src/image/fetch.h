@@ -1,4 +1,4 @@
-/* fetch.h - HTTP(S) and file:// GETs with libcurl, streamed into a sink.
+/* fetch.h - HTTP(S) and file:// GETs (and the odd form POST) with libcurl, into a sink.
  *
  * The sink sees the body of a successful (2xx, or file://) response only. Failures map to codes:
  * 404 / missing file -> WC_ENOTFOUND, 401/403 -> WC_EPRECONDITION, connection failures ->
@@ -22,6 +22,7 @@ typedef struct img_fetch_request {
     const char *username;         /* HTTP basic auth when set */
     const char *password;
     bool accept_unauthorized;     /* return 401 as a response instead of an error */
+    const char *post_form;        /* POST this application/x-www-form-urlencoded body instead */
 } img_fetch_request;
 
 typedef struct img_fetch_response {

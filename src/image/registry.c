@@ -30,6 +30,7 @@ struct img_registry {
     char path[512];              /* "library/busybox" */
     char *username;
     char *password;
+    char *identity_token;        /* an OAuth2 refresh token for the realm (docker's IdentityToken) */
     char authorization[4096];    /* "Authorization: Bearer ..." once obtained */
     bool use_basic;
     /* Blobs download in parallel: the auth state and the current endpoint are shared. */
@@ -133,6 +134,9 @@ int img_registry_open(const img_ref *ref, const img_registry_host *host, const i
         if (auth->registry_token && auth->registry_token[0])
             snprintf(registry->authorization, sizeof registry->authorization,
                      "Authorization: Bearer %s", auth->registry_token);
+        if (auth->identity_token && auth->identity_token[0] &&
+            (registry->identity_token = strdup(auth->identity_token)) == NULL)
+            rc = wc_error_set(err, WC_ERESOURCE, "out of memory");
         if (auth->username && auth->username[0]) {
             registry->username = strdup(auth->username);
             registry->password = strdup(auth->password ? auth->password : "");
@@ -157,6 +161,7 @@ void img_registry_free(img_registry *registry)
     free(registry->endpoints);
     free(registry->username);
     free(registry->password);
+    free(registry->identity_token);
     pthread_mutex_destroy(&registry->lock);
     free(registry);
 }
@@ -216,11 +221,23 @@ static int authenticate(img_registry *registry, const char *challenge, wc_error 
     char service_q[512], scope_q[1200], url[3000];
     url_escape(service, service_q, sizeof service_q);
     url_escape(scope, scope_q, sizeof scope_q);
-    snprintf(url, sizeof url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?",
-             service_q, scope_q);
-    img_fetch_request request = {.url = url, .tls_verify = registry->tls_verify,
-                                 .username = registry->username,
-                                 .password = registry->password};
+    img_fetch_request request = {.url = url, .tls_verify = registry->tls_verify};
+    cleanup_free char *form = NULL;
+    if (registry->identity_token) {
+        /* OAuth2: trade the refresh token for an access token (POST, as docker does). */
+        char token_q[4096];
+        url_escape(registry->identity_token, token_q, sizeof token_q);
+        snprintf(url, sizeof url, "%s", realm);
+        if (asprintf(&form, "grant_type=refresh_token&client_id=wasmcri&service=%s&scope=%s"
+                            "&refresh_token=%s", service_q, scope_q, token_q) < 0)
+            return wc_error_set(err, WC_ERESOURCE, "out of memory");
+        request.post_form = form;
+    } else {
+        snprintf(url, sizeof url, "%s%sservice=%s&scope=%s", realm,
+                 strchr(realm, '?') ? "&" : "?", service_q, scope_q);
+        request.username = registry->username;
+        request.password = registry->password;
+    }
     cleanup_free uint8_t *body = NULL;
     size_t length = 0;
     if (img_fetch_buffer(&request, 1 << 20, &body, &length, NULL, err) < 0)

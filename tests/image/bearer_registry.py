@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A registry that demands a bearer token, as Docker Hub and GHCR do: 401 with a
 `WWW-Authenticate: Bearer realm=...,service=...,scope=...` challenge, a token endpoint (which
-itself wants basic auth USER:PASS), then manifests and blobs from an OCI layout directory.
+itself wants basic auth USER:PASS, or an OAuth2 POST with refresh token "refresh-PASS"), then
+manifests and blobs from an OCI layout directory.
 With --corrupt it needs no token and serves every blob with one byte changed (a registry or
 proxy that lies: the client must notice by the digest).
 
@@ -34,6 +35,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self):
+        """OAuth2 refresh-token grant: refresh_token must be "refresh-" + the password."""
+        import urllib.parse
+        length = int(self.headers.get('Content-Length', '0'))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        if (self.path.startswith('/token') and form.get('grant_type') == ['refresh_token'] and
+                form.get('refresh_token') == ['refresh-' + CREDS.split(':', 1)[-1]]):
+            return self.send(200, json.dumps({'access_token': TOKEN}).encode(),
+                             {'Content-Type': 'application/json'})
+        return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}')
 
     def do_GET(self):
         if self.path.startswith('/token'):

@@ -376,6 +376,11 @@ expect "RemoveImage without an image is INVALID_ARGUMENT" "$out" '^ERROR INVALID
 out=$(ctl images -q 2>&1)
 expect "the daemon serves on after hostile requests" "$out" "^$bb_id\$"
 
+out=$(cri PullImage '{"image":{"image":"127.0.0.1:'"$bearer_port"'/bearer/busybox:latest"},"auth":{"identity_token":"refresh-s3cret"}}' 2>&1)
+expect "identity token traded for an access token (OAuth2, python)" "$out" "\"image_ref\": \"$bb_id\""
+out=$(cri PullImage '{"image":{"image":"127.0.0.1:'"$bearer_port"'/bearer/busybox:latest"},"auth":{"identity_token":"refresh-wrong"}}' 2>&1)
+expect "a wrong identity token is refused" "$out" '^ERROR FAILED_PRECONDITION'
+
 # ---- removal and disk usage -----------------------------------------------------------------------
 out=$(ctl imagefsinfo 2>&1)
 fs() { "$py" -c 'import json,sys; d=json.load(sys.stdin)["status"]["imageFilesystems"][0]; print(d[sys.argv[1]]["value"])' "$1" <<<"$out" 2>/dev/null; }
