@@ -170,6 +170,52 @@ expect walkthrough-rmp "$(ctl rmp "$p" 2>&1)" "^Removed sandbox $p\$"
 out=$(ctl pods -q 2>&1; ctl ps -aq 2>&1)
 if [[ -z $out ]]; then pass walkthrough-all-gone; else fail walkthrough-all-gone "left: $out"; fi
 
+# ---- the original system's files, as its scripts used them: `run --runtime="wasm" --no-pull`
+# (the module is pulled by CreateContainer from the image annotations). Verbatim but for the
+# URL and the log directory.
+mkdir -p "$tmp/logs/original"
+cat >"$tmp/original-pod.json" <<JSON
+{
+    "metadata": {
+        "name": "test-sandbox$(date +%s)",
+        "namespace": "default",
+        "attempt": 1,
+        "uid": "hdishd83djaidwnduwk28bcsb"
+    },
+    "log_directory": "$tmp/logs/original",
+    "linux": {
+    }
+}
+JSON
+cat >"$tmp/original-container.json" <<JSON
+{
+    "metadata": {
+        "name": "wasm",
+        "namespace": "default"
+    },
+    "image": {
+      "image": "wasi-demo-app-original",
+      "annotations": {
+          "wasm.module.url": "$www/wasi-demo-app.wasm",
+          "wasm.module.filename": "wasi-demo-app.wasm"
+          }
+    },
+    "command": [
+        "wasi-demo-app.wasm", 
+        "daemon"
+    ],
+    "log_path":"wasm.log",
+    "linux": {
+    }
+}
+JSON
+out=$(ctl run --runtime="wasm" --no-pull "$tmp/original-container.json" "$tmp/original-pod.json" 2>&1); c=$out
+expect original-files-run "$out" '^[0-9a-f]{64}$'
+note_pid "$c"
+wait_for 5 grep -q 'never ends' "$tmp/logs/original/wasm.log"
+expect original-files-running "$(state_of "$c") $(head -1 "$tmp/logs/original/wasm.log")" '^CONTAINER_RUNNING .* stdout F This is a song that never ends\.$'
+expect original-files-image-pulled "$(ctl images 2>&1)" 'wasi-demo-app-original'
+
 # ---- exit codes, argv, env, reasons ----------------------------------------------------
 read -r p c < <(run_instance exit-three wasi-demo-app wasi-demo-app.wasm '["wasi-demo-app.wasm", "exit", "3"]')
 wait_state "$c" CONTAINER_EXITED 10
