@@ -353,6 +353,7 @@ kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
 sleep 1.5
 start_daemon
 expect restart-still-running "$(state_of "$c")" '^CONTAINER_RUNNING$'
+wait_state "$c2" CONTAINER_EXITED 10
 expect restart-exit-while-down "$(ctl inspect "$c2" | jq -r '.status | "\(.state) \(.exitCode) \(.reason)"')" '^CONTAINER_EXITED 0 Completed$'
 expect restart-logs "$(ctl logs "$c" 2>&1 | head -1)" 'never ends'
 ctl stop "$c" >/dev/null
