@@ -1058,6 +1058,11 @@ static void no_shell(cri_call *call, const ProtobufCMessage *message, void *data
     (void)message;
     (void)data;
     const char *method = strrchr(cri_call_method(call), '/');
+    if (method && strcmp(method, "/PortForward") == 0) {
+        fail(call, WC_EPRECONDITION,
+             "PortForward: wasm sandboxes have no network namespace to forward into");
+        return;
+    }
     fail(call, WC_EPRECONDITION,
          "%s: wasm instances have no shell or process to enter: there is nothing to exec or "
          "attach to; read the output with the container's log",
@@ -1110,6 +1115,14 @@ static void list_container_stats(cri_call *call, const ProtobufCMessage *message
     }
     reply_or_fail(call, &response.base, &a);
     arena_free(&a);
+}
+
+/* kubelet sends the node's pod CIDR at start; wasm sandboxes have no network to configure. */
+static void update_runtime_config(cri_call *call, const ProtobufCMessage *message, void *data)
+{
+    (void)message;
+    (void)data;
+    reply_empty(call, &runtime__v1__update_runtime_config_response__descriptor);
 }
 
 /* ---- events ------------------------------------------------------------------------- */
@@ -1207,6 +1220,9 @@ static const method methods[] = {
     { "ExecSync", &runtime__v1__exec_sync_request__descriptor, no_shell },
     { "Exec", &runtime__v1__exec_request__descriptor, no_shell },
     { "Attach", &runtime__v1__attach_request__descriptor, no_shell },
+    { "PortForward", &runtime__v1__port_forward_request__descriptor, no_shell },
+    { "UpdateRuntimeConfig", &runtime__v1__update_runtime_config_request__descriptor,
+      update_runtime_config },
     { "ContainerStats", &runtime__v1__container_stats_request__descriptor, container_stats_rpc },
     { "ListContainerStats", &runtime__v1__list_container_stats_request__descriptor,
       list_container_stats },
