@@ -12,6 +12,18 @@ ctl_bin=$build/src/cmd/wasmcrictl
 seeds=/work/shared/testdata/seed-modules
 py=/usr/bin/python3
 
+# Unit tests of src/image first (references, the store without the daemon).
+if [[ -x $build/tests/image/test_image ]]; then
+  unit_out=$("$build/tests/image/test_image" 2>&1)
+  unit_rc=$?
+  echo "$unit_out"
+  if ((unit_rc != 0)) && ! grep -q '^FAIL ' <<<"$unit_out"; then
+    echo "FAIL test_image: exited $unit_rc (sanitizer report above?)"
+  fi
+else
+  echo "SKIP test_image: not built"
+fi
+
 if [[ ! -x $daemon_bin || ! -x $ctl_bin ]]; then
   echo "SKIP image: $daemon_bin or $ctl_bin not built"
   exit 0
