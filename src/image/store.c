@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "image/content.h"
 #include "image/fetch.h"
 #include "image/reference.h"
 #include "image/store_internal.h"
@@ -283,9 +284,21 @@ int img_store_pull(img_store *store, const char *reference, const img_annotation
         url = NULL;
     const char *filename = annotation(annotations, annotations_count, "wasm.module.filename");
     const char *signal = annotation(annotations, annotations_count, "wasm.module.stopSignal");
+    /* Pulls share work only when they would do the same thing, credentials included (a pull
+     * with bad credentials must not fail another's good ones). */
+    char auth_digest[72] = "";
+    if (auth) {
+        cleanup_free char *secret = NULL;
+        if (asprintf(&secret, "%s\n%s\n%s\n%s\n%s", auth->username ? auth->username : "",
+                     auth->password ? auth->password : "", auth->auth ? auth->auth : "",
+                     auth->identity_token ? auth->identity_token : "",
+                     auth->registry_token ? auth->registry_token : "") < 0)
+            return wc_error_set(err, WC_ERESOURCE, "out of memory");
+        img_sha256_digest(secret, strlen(secret), auth_digest);
+    }
     cleanup_free char *key = NULL;
-    if (asprintf(&key, "%s\n%s\n%s\n%s", reference, url ? url : "", filename ? filename : "",
-                 signal ? signal : "") < 0)
+    if (asprintf(&key, "%s\n%s\n%s\n%s\n%s", reference, url ? url : "", filename ? filename : "",
+                 signal ? signal : "", auth_digest) < 0)
         return wc_error_set(err, WC_ERESOURCE, "out of memory");
 
     /* A pull of the same thing already running: wait for it and share its result. */
