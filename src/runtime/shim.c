@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,9 +88,25 @@ static int64_t monotonic_ns(void)
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+extern char __executable_start[], etext[];
+
+/* Once the instance runs, most of the program's code (loading, compiling, libc start-up) is
+ * done with: drop this process's mapping of it, so only the pages the running instance touches
+ * stay resident (about 0.5 MB less per instance). Code pages are never written: they stay in
+ * the page cache and fault back in on use. */
+static void drop_startup_code(void)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)__executable_start + page - 1) & ~(page - 1);
+    uintptr_t end = (uintptr_t)etext & ~(page - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 static void *log_thread_main(void *data)
 {
     log_thread *lt = data;
+    int64_t drop_at = monotonic_ns() + 500000000;
     char buffer[65536];
     wc_error err = { 0 };
     for (;;) {
@@ -100,7 +117,11 @@ static void *log_thread_main(void *data)
         };
         if (fds[0].fd < 0 && fds[1].fd < 0)
             break;
-        int n = poll(fds, 3, stop_signal ? 100 : -1);
+        int n = poll(fds, 3, stop_signal || drop_at ? 100 : -1);
+        if (drop_at && monotonic_ns() > drop_at) {
+            drop_startup_code();
+            drop_at = 0;
+        }
         if (n < 0 && errno != EINTR)
             break;
         if (fds[2].revents & POLLIN)
@@ -304,7 +325,9 @@ int rt_shim_run(const char *dir)
 
 int rt_shim_run_stdin(void)
 {
-    /* Spawned ahead of need: wait for "DIR\n" + the spec, until the daemon closes the socket. */
+    /* Spawned ahead of need: wait for "DIR\n" + the spec, until the daemon closes the socket,
+     * holding no more code pages than it must meanwhile. */
+    drop_startup_code();
     size_t capacity = 4096, used = 0;
     char *text = malloc(capacity);
     for (;;) {
