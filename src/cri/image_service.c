@@ -17,9 +17,24 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 
+/* A pull in progress and the calls that asked for the same pull meanwhile: they are answered
+ * together when it ends, so identical pulls hold one worker thread, not one each. */
+typedef struct pending_pull pending_pull;
+typedef struct pull_waiter {
+    struct pull_waiter *next;
+    cri_call *call;
+} pull_waiter;
+
+struct pending_pull {
+    pending_pull *next;
+    char *key;
+    pull_waiter *waiters;
+};
+
 struct cri_image_service {
     store_db *db;
     img_store *store;
+    pending_pull *pulls;    /* loop thread only */
 };
 
 img_store *cri_image_service_store(cri_image_service *service)
@@ -44,6 +59,7 @@ typedef struct image_job {
     size_t records_count;
     img_fs_usage usage;
     bool verbose;
+    pending_pull *pending;
 } image_job;
 
 static image_job *job_new(cri_call *call, cri_image_service *service, const void *request)
@@ -173,27 +189,111 @@ static void pull_work(void *data)
     free(annotations);
 }
 
-static void pull_done(cri_call *call, void *data)
+static void pull_answer(cri_call *call, const image_job *job)
 {
-    image_job *job = data;
-    const Runtime__V1__PullImageRequest *request = job->request;
     if (job->rc < 0) {
-        cri_log_info("PullImage %s: %s", spec_image(request->image), job->err.message);
         cri_call_fail(call, &job->err);
     } else {
-        cri_log_debug("PullImage %s: %s", spec_image(request->image), job->image_ref);
         Runtime__V1__PullImageResponse response = RUNTIME__V1__PULL_IMAGE_RESPONSE__INIT;
         response.image_ref = job->image_ref;
         cri_call_reply(call, &response.base);
     }
+}
+
+static void pull_done(cri_call *call, void *data)
+{
+    image_job *job = data;
+    const Runtime__V1__PullImageRequest *request = job->request;
+    if (job->rc < 0)
+        cri_log_info("PullImage %s: %s", spec_image(request->image), job->err.message);
+    else
+        cri_log_debug("PullImage %s: %s", spec_image(request->image), job->image_ref);
+    /* Unlink the pending entry first: answering ends the calls (and frees their requests). */
+    pending_pull *pending = job->pending;
+    for (pending_pull **p = &job->service->pulls; *p; p = &(*p)->next)
+        if (*p == pending) {
+            *p = pending->next;
+            break;
+        }
+    pull_answer(call, job);
+    for (pull_waiter *w = pending ? pending->waiters : NULL, *next; w; w = next) {
+        next = w->next;
+        pull_answer(w->call, job);
+        free(w);
+    }
+    if (pending) {
+        free(pending->key);
+        free(pending);
+    }
     job_free(job);
+}
+
+/* What makes two pulls the same: the name, every annotation, the credentials. */
+static char *pull_key(const Runtime__V1__PullImageRequest *request)
+{
+    size_t size = 0;
+    char *key = NULL;
+    FILE *out = open_memstream(&key, &size);
+    if (out == NULL)
+        return NULL;
+    fprintf(out, "%s", spec_image(request->image));
+    for (size_t i = 0; request->image && i < request->image->n_annotations; i++)
+        fprintf(out, "%c%s=%s", 0x1f, request->image->annotations[i]->key,
+                request->image->annotations[i]->value);
+    const Runtime__V1__AuthConfig *a = request->auth;
+    if (a)
+        fprintf(out, "%cauth%c%s%c%s%c%s%c%s%c%s", 0x1e, 0x1f, a->username, 0x1f, a->password,
+                0x1f, a->auth, 0x1f, a->identity_token, 0x1f, a->registry_token);
+    fclose(out);
+    return key;
 }
 
 static void handle_pull(cri_call *call, const ProtobufCMessage *request, void *data)
 {
-    image_job *job = job_new(call, data, request);
-    if (job)
-        queue(call, job, pull_work, pull_done);
+    cri_image_service *service = data;
+    char *key = pull_key((const Runtime__V1__PullImageRequest *)request);
+    if (key == NULL) {
+        wc_error err;
+        wc_error_set(&err, WC_ERESOURCE, "out of memory");
+        cri_call_fail(call, &err);
+        return;
+    }
+    for (pending_pull *p = service->pulls; p; p = p->next) {
+        if (strcmp(p->key, key) != 0)
+            continue;
+        pull_waiter *w = calloc(1, sizeof *w);
+        free(key);
+        if (w == NULL) {
+            wc_error err;
+            wc_error_set(&err, WC_ERESOURCE, "out of memory");
+            cri_call_fail(call, &err);
+            return;
+        }
+        w->call = call;
+        w->next = p->waiters;
+        p->waiters = w;
+        return;
+    }
+    image_job *job = job_new(call, service, request);
+    pending_pull *pending = job ? calloc(1, sizeof *pending) : NULL;
+    if (pending == NULL) {
+        free(key);
+        if (job) {
+            wc_error err;
+            wc_error_set(&err, WC_ERESOURCE, "out of memory");
+            cri_call_fail(call, &err);
+            job_free(job);
+        }
+        return;
+    }
+    pending->key = key;
+    pending->next = service->pulls;
+    service->pulls = pending;
+    job->pending = pending;
+    if (cri_call_queue_work(call, pull_work, pull_done, job) < 0) {
+        job->rc = wc_error_set(&job->err, WC_EINTERNAL, "cannot queue work");
+        pull_done(call, job);
+    }
 }
 
 /* ---- ImageStatus ------------------------------------------------------------------------ */
@@ -496,6 +596,16 @@ void cri_image_service_free(cri_image_service *service)
 {
     if (service == NULL)
         return;
+    /* Normally empty: the server ends every call (and so every pull) before services go. */
+    for (pending_pull *p = service->pulls, *next; p; p = next) {
+        next = p->next;
+        for (pull_waiter *w = p->waiters, *wn; w; w = wn) {
+            wn = w->next;
+            free(w);
+        }
+        free(p->key);
+        free(p);
+    }
     img_store_free(service->store);
     store_db_close(service->db);
     free(service);

@@ -243,6 +243,10 @@ for i in 1 2 3 4; do
   cri PullImage '{"image":{"image":"shared","annotations":{"wasm.module.url":"'"$slow"'/0.03/shared.wasm"}}}' >"$tmp/concurrent.$i" 2>&1 &
   concurrent+=($!)
 done
+sleep 0.3
+start_ns=$(date +%s%N)
+ctl imagefsinfo >/dev/null 2>&1
+fsinfo_ms=$((($(date +%s%N) - start_ns) / 1000000))
 concurrent_ok=1
 for job in "${concurrent[@]}"; do wait "$job" || concurrent_ok=0; done
 gets=$(grep -c 'GET /0.03/shared.wasm' "$tmp/slow.log")
@@ -251,6 +255,9 @@ if ((concurrent_ok)) && [[ $(cat "$tmp"/concurrent.* | sort -u | wc -l) == 1 ]] 
 else
   fail "concurrent pulls of one image share the work" "downloads=$gets; $(cat "$tmp"/concurrent.* | sort -u)"
 fi
+# Identical pulls wait without holding worker threads: a call that needs one still gets it.
+if ((fsinfo_ms < 500)); then pass "ImageFsInfo answers while identical pulls wait (${fsinfo_ms} ms)"
+else fail "ImageFsInfo answers while identical pulls wait" "${fsinfo_ms} ms"; fi
 
 # ---- OCI images from registries ------------------------------------------------------------------
 bb_id=$("$py" -c 'import json,sys; m=json.load(open(sys.argv[1]+"/index.json"))["manifests"][0]["digest"][7:]; print(json.load(open(sys.argv[1]+"/blobs/sha256/"+m))["config"]["digest"])' "$tmp/busybox-layout")
