@@ -109,7 +109,9 @@ def build(kind):
         name = os.path.basename(path)
         entries = [file_entry(name, module, 0o755)]
         arch = 'wasm' if kind.startswith('wasm-arch=') else 'amd64'
-        return image([tar_layer(entries)], {'Entrypoint': ['/' + name], 'Cmd': []}, arch=arch)
+        return image([tar_layer(entries)], {'Entrypoint': ['/' + name], 'Cmd': [],
+                                            'User': '1000:1000', 'StopSignal': 'SIGINT'},
+                     arch=arch)
     if kind == 'bad-wasm':
         return image([('application/vnd.wasm.content.layer.v1+wasm', b'\0asm\1\0\0\0\xff\xff', None,
                        None)], arch='wasm')
@@ -157,16 +159,20 @@ def request(method, url, data=None, headers=None, creds=None):
     return urllib.request.urlopen(req)
 
 
-def push_index(registry, name, tag, creds):
+def push_index(registry, name, tag, creds, kind='index'):
     """An OCI index: busybox for linux/amd64 beside another image for linux/arm64 (listed
     first, so picking the first entry would be wrong)."""
     entries = []
-    for kind, arch in (('whiteout', 'arm64'), ('busybox', 'amd64')):
+    platforms = (('whiteout', 'arm64'), ('busybox', 'amd64'))
+    if kind.startswith('index-wasm='):
+        platforms = (('whiteout', 'arm64'), ('wasm-artifact=' + kind.split('=', 1)[1], 'wasm'))
+    for kind, arch in platforms:
         digest = push(registry, name + ':' + arch, kind, creds, quiet=True)
         manifest, _ = build(kind)
         entries.append({'mediaType': 'application/vnd.oci.image.manifest.v1+json',
                         'digest': digest, 'size': len(manifest),
-                        'platform': {'os': 'linux', 'architecture': arch}})
+                        'platform': {'os': 'wasip1' if arch == 'wasm' else 'linux',
+                                     'architecture': arch}})
     index = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.index.v1+json',
                         'manifests': entries}, sort_keys=True).encode()
     request('PUT', 'http://%s/v2/%s/manifests/%s' % (registry, name, tag), index,
@@ -176,8 +182,8 @@ def push_index(registry, name, tag, creds):
 
 def push(registry, ref, kind, creds=None, quiet=False):
     name, tag = ref.rsplit(':', 1)
-    if kind == 'index':
-        return push_index(registry, name, tag, creds)
+    if kind == 'index' or kind.startswith('index-wasm='):
+        return push_index(registry, name, tag, creds, kind)
     manifest, blobs = build(kind)
     base = 'http://%s/v2/%s' % (registry, name)
     for digest, blob in blobs.items():

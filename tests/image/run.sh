@@ -127,6 +127,7 @@ push wasm/hello:v1 "wasm-artifact=$seeds/hello.wasm" >/dev/null
 push wasm/entry:v1 "wasm-entrypoint=$seeds/hello.wasm" >/dev/null
 push wasm/arch:v1 "wasm-arch=$seeds/hello.wasm" >/dev/null
 push multi/busybox:v1 index >/dev/null
+push multi/wasm:v1 "index-wasm=$seeds/hello.wasm" >/dev/null
 for kind in bad-mediatype bad-wasm hostile-dotdot hostile-symlink hostile-hardlink \
             hostile-hardlink-abs device-node whiteout zstd plain-tar; do
   push "test/$kind:v1" "$kind" >/dev/null || echo "push $kind failed" >>"$tmp/push.log"
@@ -310,6 +311,10 @@ out=$(ctl inspecti "$reg/wasm/entry:v1" 2>&1)
 expect "image with a .wasm entrypoint recorded as wasm" "$out" "\"modulePath\": \"$root/images/[0-9a-f]{64}/rootfs/hello.wasm\""
 out=$(ctl pull "$reg/wasm/arch:v1" 2>&1 && ctl inspecti "$reg/wasm/arch:v1" 2>&1)
 expect "image with architecture wasm recorded as wasm" "$out" '"kind": "wasm"'
+expect "image config User gives the uid" "$out" '"uid": \{'
+expect "image config StopSignal is recorded" "$out" '"stopSignal": "SIGINT"'
+out=$(ctl pull "$reg/multi/wasm:v1" 2>&1 && ctl inspecti "$reg/multi/wasm:v1" 2>&1)
+expect "an index with a wasm platform resolves to it" "$out" '"kind": "wasm"'
 
 before=$(blob_count)
 out=$(ctl pull "127.0.0.1:$corrupt_port/corrupt/busybox:latest" 2>&1)
