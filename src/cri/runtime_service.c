@@ -752,9 +752,10 @@ static void create_lookup_done(cri_call *call, void *data)
         create_job_free(job);
         return;
     }
-    /* The request's maps and lists stay valid until the call ends: point into them. */
-    size_t env_count = config->n_envs;
-    cleanup_free char **env = calloc(env_count + 1, sizeof *env);
+    /* The request's maps and lists stay valid until the call ends: point into them.
+     * The image's environment first (OCI wasm images), then the container's, which wins. */
+    size_t env_count = 0;
+    cleanup_free char **env = calloc(record->env_count + config->n_envs + 1, sizeof *env);
     cleanup_free rt_mount *mounts = calloc(config->n_mounts + 1, sizeof *mounts);
     cleanup_free char *log_path = NULL;
     const Runtime__V1__PodSandboxConfig *pod_cfg = pod_config(pod);
@@ -762,8 +763,25 @@ static void create_lookup_done(cri_call *call, void *data)
     if (job->request->sandbox_config && job->request->sandbox_config->log_directory[0])
         log_directory = job->request->sandbox_config->log_directory;
     int oom = env == NULL || mounts == NULL;
-    for (size_t i = 0; !oom && i < env_count; i++)
-        oom |= asprintf(&env[i], "%s=%s", config->envs[i]->key, config->envs[i]->value) < 0;
+    for (size_t i = 0; !oom && env && i < record->env_count; i++) {
+        const char *entry = record->env[i];
+        size_t key_length = strcspn(entry, "=");
+        bool overridden = false;
+        for (size_t k = 0; k < config->n_envs && !overridden; k++)
+            overridden = strlen(config->envs[k]->key) == key_length
+                && strncmp(config->envs[k]->key, entry, key_length) == 0;
+        if (!overridden && (env[env_count] = strdup(entry)) != NULL)
+            env_count++;
+        else if (!overridden)
+            oom = 1;
+    }
+    for (size_t i = 0; !oom && env && i < config->n_envs; i++) {
+        char *entry = NULL;
+        if (asprintf(&entry, "%s=%s", config->envs[i]->key, config->envs[i]->value) < 0)
+            oom = 1;
+        else
+            env[env_count++] = entry;
+    }
     for (size_t i = 0; !oom && i < config->n_mounts; i++)
         mounts[i] = (rt_mount){ config->mounts[i]->container_path, config->mounts[i]->host_path,
                                 config->mounts[i]->readonly };

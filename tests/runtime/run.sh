@@ -46,6 +46,7 @@ cleanup() {
     [[ $pid =~ ^[0-9]+$ ]] && ((pid > 1)) && kill -9 "$pid" 2>/dev/null
   done
   [[ -n $http_pid ]] && kill "$http_pid" 2>/dev/null && wait "$http_pid" 2>/dev/null
+  [[ -n ${registry_pid:-} ]] && kill "$registry_pid" 2>/dev/null
   [[ -n ${KEEP_TMP:-} ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -313,6 +314,37 @@ if ((have_c_modules)); then
   if wait_for 5 grep -q 'tick' "$log"; then pass reopen-log-new-file; else fail reopen-log-new-file "no new lines"; fi
 else
   echo "SKIP log-format: clang --target=wasm32-wasi failed: $(head -2 "$tmp/clang.log")"
+fi
+
+# ---- wasm images from an OCI registry (built by the image tests' oci.py) ----------------
+if command -v docker-registry >/dev/null; then
+  reg_port=$(free_port)
+  mkdir -p "$tmp/registry"
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$tmp/registry" "$reg_port" >"$tmp/registry.yml"
+  docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
+  registry_pid=$!
+  reg=127.0.0.1:$reg_port
+  if wait_for 10 curl -sf -o /dev/null "http://$reg/v2/" &&
+     "$py" "$root_dir/tests/image/oci.py" push "$reg" wasm/hello:entrypoint "wasm-entrypoint=$tmp/www/hello.wasm" >/dev/null &&
+     "$py" "$root_dir/tests/image/oci.py" push "$reg" wasm/hello:artifact "wasm-artifact=$tmp/www/hello.wasm" >/dev/null; then
+    for kind in entrypoint artifact; do
+      ctl pull "$reg/wasm/hello:$kind" >/dev/null 2>&1
+      pod=$(pod_config "oci-$kind")
+      f=$tmp/ctr-oci-$kind.yaml
+      printf 'metadata:\n  name: oci-%s\nimage:\n  image: %s\nargs: ["20000"]\nlog_path: "oci.log"\n' \
+        "$kind" "$reg/wasm/hello:$kind" >"$f"
+      p=$(ctl runp --runtime=wasm "$pod"); c=$(ctl create --no-pull "$p" "$f" "$pod" 2>&1)
+      ctl start "$c" >/dev/null 2>&1
+      wait_state "$c" CONTAINER_EXITED 10
+      expect "oci-wasm-image-$kind" "$(status "$c" exitCode) $(ctl logs "$c" 2>&1 | tr '\n' ' ')" '^0 hello 20000 $'
+    done
+  else
+    echo "SKIP oci-wasm-image: could not push to the local registry: $(tail -2 "$tmp/registry.log")"
+  fi
+  kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null
+else
+  echo "SKIP oci-wasm-image: docker-registry is not installed"
 fi
 
 # ---- events --------------------------------------------------------------------------
