@@ -478,6 +478,11 @@ out=$(ctl images 2>&1)
 expect_not "a pull cut by kill -9 leaves no visible image" "$out" '^slow '
 if [[ -z $(ls -A "$root/ingest") ]]; then pass "a pull cut by kill -9 leaves no partial file"; else fail "a pull cut by kill -9 leaves no partial file" "$(ls -A "$root/ingest")"; fi
 
+out=$(ctl rmi --prune 2>&1)
+left=$(ctl images -q 2>&1)
+if [[ -z $left ]] && grep -q '^Deleted: ' <<<"$out"; then pass "rmi --prune removes images no container uses"; else fail "rmi --prune removes images no container uses" "$out / $left"; fi
+ctl pull --annotation "wasm.module.url=$www/hello.wasm" hello >/dev/null 2>&1
+ctl pull "$reg/busybox" >/dev/null 2>&1
 out=$(ctl rmi -a 2>&1)
 left=$(ctl images -q 2>&1)
 if [[ -z $left ]] && grep -q '^Deleted: ' <<<"$out"; then pass "rmi -a removes every image"; else fail "rmi -a removes every image" "$left"; fi
