@@ -13,7 +13,9 @@ n=${2:-50}
 endpoint=
 if [[ ${3:-} == --endpoint ]]; then endpoint=$4; fi
 py=/usr/bin/python3
-seeds=/work/shared/testdata/seed-modules
+# The project's shared/ folder beside the repository (as /work/shared on the team machine).
+seeds=${SEED_MODULES:-$PWD/../shared/testdata/seed-modules}
+[[ -f $seeds/hello.wasm ]] || seeds=/work/shared/testdata/seed-modules
 tmp=$(mktemp -d /tmp/wasmcri-bench.XXXXXX)
 pids=()
 cleanup() {

@@ -9,12 +9,14 @@ mode=${2:-release}
 here=$(cd "$(dirname "$0")" && pwd)
 daemon_bin=$build/src/cmd/wasmcrid
 ctl_bin=$build/src/cmd/wasmcrictl
-seeds=/work/shared/testdata/seed-modules
+# The project's shared/ folder beside the repository (as /work/shared on the team machine).
+seeds=${SEED_MODULES:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/testdata/seed-modules}
+[[ -f $seeds/hello.wasm ]] || seeds=/work/shared/testdata/seed-modules
 py=/usr/bin/python3
 
 # Unit tests of src/image first (references, the store without the daemon).
 if [[ -x $build/tests/image/test_image ]]; then
-  unit_out=$("$build/tests/image/test_image" 2>&1)
+  unit_out=$(SEED_MODULES=$seeds "$build/tests/image/test_image" 2>&1)
   unit_rc=$?
   echo "$unit_out"
   if ((unit_rc != 0)) && ! grep -q '^FAIL ' <<<"$unit_out"; then

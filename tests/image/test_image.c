@@ -13,7 +13,12 @@
 #include "store/db.h"
 #include "util/file.h"
 
-#define SEEDS "/work/shared/testdata/seed-modules"
+/* The seed modules: $SEED_MODULES (tests/image/run.sh sets it), else the team machine's path. */
+static const char *seeds(void)
+{
+    const char *dir = getenv("SEED_MODULES");
+    return dir && *dir ? dir : "/work/shared/testdata/seed-modules";
+}
 #define HELLO_ID "sha256:1eefc5c07f3d3806950b06d5a94468c14a491b9247d415c5a04143f1524cb944"
 
 static void check_ref(const char *text, const char *tagged, const char *digest)
@@ -115,7 +120,7 @@ static void fixture_close(fixture *f)
 static int pull_file(fixture *f, const char *name, const char *file, char **id, wc_error *err)
 {
     char url[256];
-    snprintf(url, sizeof url, "file://%s/%s", SEEDS, file);
+    snprintf(url, sizeof url, "file://%s/%s", seeds(), file);
     img_annotation annotations[] = {{"wasm.module.url", url}, {"wasm.module.filename", file}};
     return img_store_pull(f->store, name, annotations, 2, NULL, id, err);
 }
