@@ -87,6 +87,8 @@ static int decode_auth(const char *encoded, img_registry *registry, wc_error *er
     *colon = 0;
     registry->username = strdup((char *)decoded);
     registry->password = strdup(colon + 1);
+    if (registry->username == NULL || registry->password == NULL)
+        return wc_error_set(err, WC_ERESOURCE, "out of memory");
     return 0;
 }
 
@@ -140,6 +142,8 @@ int img_registry_open(const img_ref *ref, const img_registry_host *host, const i
         if (auth->username && auth->username[0]) {
             registry->username = strdup(auth->username);
             registry->password = strdup(auth->password ? auth->password : "");
+            if (registry->username == NULL || registry->password == NULL)
+                rc = wc_error_set(err, WC_ERESOURCE, "out of memory");
         } else if (auth->auth && auth->auth[0]) {
             rc = decode_auth(auth->auth, registry, err);
         }
