@@ -31,7 +31,8 @@
     X(logs, "", "Fetch the logs of a container") \
     X(stop, "", "Stop one or more running containers") \
     X(rm, "", "Remove one or more containers") \
-    X(stats, "", "List container(s) resource usage statistics")
+    X(stats, "", "List container(s) resource usage statistics") \
+    X(exec, "", "Run a command in a running container")
 
 typedef int (*crictl_command_fn)(crictl_ctx *ctx, int argc, char **argv);
 

@@ -838,3 +838,47 @@ int crictl_cmd_stats(crictl_ctx *ctx, int argc, char **argv)
         protobuf_c_message_free_unpacked(&second->base, NULL);
     return 0;
 }
+
+/* ---- exec --------------------------------------------------------------------------- */
+
+int crictl_cmd_exec(crictl_ctx *ctx, int argc, char **argv)
+{
+    static const struct option options[] = {
+        { "sync", no_argument, NULL, 's' },
+        { "timeout", required_argument, NULL, 'O' },
+        { "interactive", no_argument, NULL, 'i' },
+        { "tty", no_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 },
+    };
+    long timeout = 0;
+    wc_error err = { 0 };
+    optind = 0;
+    opterr = 0;
+    int opt;
+    /* "+": options stop at the container id, the command's own flags are its own. */
+    while ((opt = getopt_long(argc, argv, "+sit", options, NULL)) != -1) {
+        if (opt == 'O')
+            timeout = strtol(optarg, NULL, 10);
+        else if (opt != 's' && opt != 'i' && opt != 't')
+            return fail_flag("exec", argv, &err);
+    }
+    if (argc - optind < 2) {
+        wc_error_set(&err, WC_EINVAL, "exec: expected CONTAINER-ID COMMAND [ARG...]");
+        return crictl_fail(NULL, &err);
+    }
+    Runtime__V1__ExecSyncRequest request = RUNTIME__V1__EXEC_SYNC_REQUEST__INIT;
+    request.container_id = argv[optind];
+    request.n_cmd = (size_t)(argc - optind - 1);
+    request.cmd = argv + optind + 1;
+    request.timeout = timeout;
+    ProtobufCMessage *response;
+    if (crictl_call(ctx, CRICTL_RUNTIME, "ExecSync", &request.base,
+                    &runtime__v1__exec_sync_response__descriptor, &response, &err) < 0)
+        return crictl_fail("execing command in container", &err);
+    Runtime__V1__ExecSyncResponse *result = (void *)response;
+    fwrite(result->stdout.data, 1, result->stdout.len, stdout);
+    fwrite(result->stderr.data, 1, result->stderr.len, stderr);
+    int rc = result->exit_code;
+    protobuf_c_message_free_unpacked(response, NULL);
+    return rc;
+}

@@ -369,6 +369,7 @@ expect unknown-pod "$(cri CreateContainer '{"pod_sandbox_id": "nope", "config": 
 expect unknown-image "$(cri CreateContainer "{\"pod_sandbox_id\": \"$p\", \"config\": {\"metadata\": {\"name\": \"x\"}, \"image\": {\"image\": \"no-such-image\"}}}")" '^ERROR NOT_FOUND: .*no-such-image'
 expect unknown-container "$(cri ContainerStatus '{"container_id": "0123abc"}')" '^ERROR NOT_FOUND'
 read -r p2 c < <(run_instance exec-target sleeper sleeper.wasm '["sleeper.wasm"]' 2>/dev/null || echo "- -")
+expect exec-refused-crictl "$(ctl exec -s "$c" sh -c true 2>&1)" 'code = FailedPrecondition .*no shell'
 expect exec-refused "$(cri ExecSync "{\"container_id\": \"$c\", \"cmd\": [\"sh\"]}")" '^ERROR FAILED_PRECONDITION: .*no shell'
 expect remove-unknown-ok "$( (cri StopPodSandbox '{"pod_sandbox_id": "unknown"}'; cri RemovePodSandbox '{"pod_sandbox_id": "unknown"}'; cri RemoveContainer '{"container_id": "unknown"}') | grep -c '^{}$')" '^3$'
 expect pod-filter-label "$(cri ListPodSandbox '{"filter": {"label_selector": {"nope": "x"}}}')" '^\{\}$'
