@@ -235,7 +235,7 @@ static int save_container(rt_runtime *runtime, const rt_container *c, wc_error *
     return rc;
 }
 
-int rt_container_save_start(rt_runtime *runtime, rt_container *container, wc_error *err)
+int rt_container_save(rt_runtime *runtime, rt_container *container, wc_error *err)
 {
     return save_container(runtime, container, err);
 }

@@ -37,8 +37,8 @@ typedef struct rt_waiter {
 
 const char *rt_runtime_shim_path(const rt_runtime *runtime);
 void rt_emit(rt_runtime *runtime, rt_event_kind kind, const rt_container *container);
-/* Persists the container's start (pid, start time, started_ns). */
-int rt_container_save_start(rt_runtime *runtime, rt_container *container, wc_error *err);
+/* Persists the container's row (after a start: pid, start time, started_ns; a new spec). */
+int rt_container_save(rt_runtime *runtime, rt_container *container, wc_error *err);
 
 /* supervise.c: watching a shim until it exits. */
 int rt_supervise(rt_runtime *runtime, rt_container *container, wc_error *err);

@@ -284,7 +284,7 @@ static int wasm_container_start(rt_runtime *runtime, rt_container *container, wc
         return -1;
     }
     wc_error save_err = { 0 };
-    if (rt_container_save_start(runtime, container, &save_err) < 0) {
+    if (rt_container_save(runtime, container, &save_err) < 0) {
         /* A start the database does not know would be lost by a restart: undo it. */
         rt_signal(container, SIGKILL);
         container->kill_sent = true;
@@ -316,7 +316,7 @@ static int wasm_container_update_memory(rt_runtime *runtime, rt_container *conta
     free(container->spec);
     container->spec = text;
     container->spec_length = length;
-    return rt_container_save_start(runtime, container, err);
+    return rt_container_save(runtime, container, err);
 }
 
 const rt_backend rt_wasm_backend = {
