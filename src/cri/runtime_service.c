@@ -813,10 +813,14 @@ static void create_lookup_done(cri_call *call, void *data)
     }
     runtime__v1__container_config__pack(config, packed);
     uint64_t memory_limit = 0;
-    if (config->linux && config->linux->resources
-        && config->linux->resources->memory_limit_in_bytes > 0)
-        memory_limit = (uint64_t)config->linux->resources->memory_limit_in_bytes;
-    else if (service->config->max_memory_per_instance)
+    rt_cpu_limits cpu = { 0 };
+    if (config->linux && config->linux->resources) {
+        const Runtime__V1__LinuxContainerResources *r = config->linux->resources;
+        if (r->memory_limit_in_bytes > 0)
+            memory_limit = (uint64_t)r->memory_limit_in_bytes;
+        cpu = (rt_cpu_limits){ r->cpu_quota, r->cpu_period, r->cpu_shares };
+    }
+    if (memory_limit == 0 && service->config->max_memory_per_instance)
         memory_limit = service->config->max_memory_per_instance;
     rt_container_request request = {
         .name = config->metadata->name,
@@ -837,6 +841,7 @@ static void create_lookup_done(cri_call *call, void *data)
         .working_dir = config->working_dir,
         .log_path = log_path,
         .memory_limit_bytes = memory_limit,
+        .cpu = cpu,
         .config = packed,
         .config_length = length,
     };
@@ -1047,11 +1052,14 @@ static void update_container_resources(cri_call *call, const ProtobufCMessage *m
     if (c == NULL)
         return;
     wc_error err = { 0 };
-    if (request->linux && request->linux->memory_limit_in_bytes > 0
-        && rt_container_update_memory(service->runtime, c,
-                                      (uint64_t)request->linux->memory_limit_in_bytes, &err) < 0) {
-        cri_call_fail(call, &err);
-        return;
+    if (request->linux) {
+        const Runtime__V1__LinuxContainerResources *r = request->linux;
+        rt_cpu_limits cpu = { r->cpu_quota, r->cpu_period, r->cpu_shares };
+        uint64_t memory = r->memory_limit_in_bytes > 0 ? (uint64_t)r->memory_limit_in_bytes : 0;
+        if (rt_container_update(service->runtime, c, memory, &cpu, &err) < 0) {
+            cri_call_fail(call, &err);
+            return;
+        }
     }
     reply_empty(call, &runtime__v1__update_container_resources_response__descriptor);
 }

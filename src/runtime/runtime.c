@@ -29,6 +29,9 @@ static const char *const migrations[] = {
     "  pid_start INTEGER NOT NULL DEFAULT 0, stop_signal INTEGER NOT NULL, config BLOB);",
     /* The shim's spec lives in the row: a create writes no files. */
     "ALTER TABLE rt_containers ADD COLUMN spec BLOB;",
+    "ALTER TABLE rt_containers ADD COLUMN cpu_quota INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rt_containers ADD COLUMN cpu_period INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rt_containers ADD COLUMN cpu_shares INTEGER NOT NULL DEFAULT 0;",
 };
 
 int rt_new_id(char out[65], wc_error *err)
@@ -209,8 +212,9 @@ static int save_container(rt_runtime *runtime, const rt_container *c, wc_error *
     cleanup_stmt sqlite3_stmt *stmt = NULL;
     int rc = store_db_prepare(runtime->db,
         "INSERT OR REPLACE INTO rt_containers (id, pod_id, name, attempt, image, image_id,"
-        " log_path, created_ns, started_ns, pid, pid_start, stop_signal, config, spec)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &stmt, err);
+        " log_path, created_ns, started_ns, pid, pid_start, stop_signal, config, spec,"
+        " cpu_quota, cpu_period, cpu_shares) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        &stmt, err);
     if (rc == 0) {
         sqlite3_bind_text(stmt, 1, c->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, c->pod_id, -1, SQLITE_STATIC);
@@ -229,6 +233,9 @@ static int save_container(rt_runtime *runtime, const rt_container *c, wc_error *
         sqlite3_bind_int(stmt, 12, c->stop_signal);
         sqlite3_bind_blob(stmt, 13, c->config, (int)c->config_length, SQLITE_STATIC);
         sqlite3_bind_blob(stmt, 14, c->spec, (int)c->spec_length, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 15, c->cpu.quota_us);
+        sqlite3_bind_int64(stmt, 16, c->cpu.period_us);
+        sqlite3_bind_int64(stmt, 17, c->cpu.shares);
         rc = exec_bound(runtime, stmt, err);
     }
     store_db_unlock(runtime->db);
@@ -328,7 +335,8 @@ static int load_containers(rt_runtime *runtime, wc_error *err)
     cleanup_stmt sqlite3_stmt *stmt = NULL;
     int rc = store_db_prepare(runtime->db,
         "SELECT id, pod_id, name, attempt, image, image_id, log_path, created_ns, started_ns,"
-        " pid, pid_start, stop_signal, config, spec FROM rt_containers ORDER BY created_ns DESC",
+        " pid, pid_start, stop_signal, config, spec, cpu_quota, cpu_period, cpu_shares"
+        " FROM rt_containers ORDER BY created_ns DESC",
         &stmt, err);
     rt_container *loaded = NULL;
     while (rc == 0) {
@@ -365,6 +373,8 @@ static int load_containers(rt_runtime *runtime, wc_error *err)
             c->spec = text;
             blob_rc = text ? 0 : -1;
         }
+        c->cpu = (rt_cpu_limits){ sqlite3_column_int64(stmt, 14), sqlite3_column_int64(stmt, 15),
+                                  sqlite3_column_int64(stmt, 16) };
         int dir_rc = container_dir(runtime, c->id, &c->dir);
         c->next = loaded;
         loaded = c;
@@ -423,6 +433,7 @@ int rt_runtime_open(const rt_options *options, rt_runtime **out, wc_error *err)
         rt_runtime_free(runtime);
         return wc_error_prefix(err, "runtime");
     }
+    rt_cgroups_detect(&runtime->cgroups);
     rt_wasm_backend_open(runtime);
     *out = runtime;
     return 0;
@@ -455,6 +466,7 @@ void rt_runtime_free(rt_runtime *runtime)
         runtime->pods = pod->next;
         pod_free(pod);
     }
+    rt_cgroups_free(&runtime->cgroups);
     free(runtime->root);
     free(runtime->shim_path);
     free(runtime);
@@ -623,6 +635,7 @@ int rt_container_create(rt_runtime *runtime, rt_pod *pod, const rt_container_req
     c->created_ns = now_ns();
     c->state = RT_CONTAINER_CREATED;
     c->stop_signal = request->stop_signal > 0 ? request->stop_signal : SIGTERM;
+    c->cpu = request->cpu;
     if (!c->name || !c->image || !c->image_id || (request->log_path && !c->log_path)
         || copy_blob(&c->config, &c->config_length, request->config, request->config_length) < 0
         || rt_new_id(c->id, err) < 0 || container_dir(runtime, c->id, &c->dir) < 0) {
@@ -659,13 +672,26 @@ int rt_container_start(rt_runtime *runtime, rt_container *container, wc_error *e
     return 0;
 }
 
-int rt_container_update_memory(rt_runtime *runtime, rt_container *container,
-                               uint64_t memory_limit_bytes, wc_error *err)
+int rt_container_update(rt_runtime *runtime, rt_container *container,
+                        uint64_t memory_limit_bytes, const rt_cpu_limits *cpu, wc_error *err)
 {
-    return container_backend(runtime, container)
-        ->container_update_memory(runtime, container, memory_limit_bytes, err);
+    if (memory_limit_bytes > 0
+        && container_backend(runtime, container)
+                   ->container_update_memory(runtime, container, memory_limit_bytes, err) < 0)
+        return -1;
+    if (cpu == NULL)
+        return 0;
+    container->cpu = *cpu;
+    if (container->state == RT_CONTAINER_RUNNING && runtime->cgroups.root != NULL) {
+        int rc = rt_cgroup_update(&runtime->cgroups, container->id, cpu, err);
+        /* Not limited at start: place it now. */
+        if (rc < 0 && rt_cpu_limits_set(cpu))
+            rc = rt_cgroup_place(&runtime->cgroups, container->id, container->pid, cpu, err);
+        if (rc < 0)
+            return wc_error_prefix(err, "update container %s", container->id);
+    }
+    return rt_container_save(runtime, container, err);
 }
-
 
 static void kill_at_deadline(uv_timer_t *timer)
 {
@@ -750,6 +776,7 @@ static void remove_after_stop(void *data, const wc_error *stop_err)
         if (delete_row(runtime, "DELETE FROM rt_containers WHERE id = ?", c->id, &err) == 0) {
             *link = c->next;
             nftw(c->dir, remove_tree_entry, 8, FTW_DEPTH | FTW_PHYS);
+            rt_cgroup_remove(&runtime->cgroups, c->id);
             rt_emit(runtime, RT_EVENT_DELETED, c);
             rt_supervise_stop(c);
             container_free(c);

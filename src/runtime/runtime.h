@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "runtime/cgroup.h"
 #include "store/db.h"
 #include "util/error.h"
 
@@ -75,6 +76,7 @@ typedef struct rt_container {
     char *reason;               /* Completed, Error, OOMKilled (once exited) */
     char *message;
     int stop_signal;            /* the image's, else SIGTERM */
+    rt_cpu_limits cpu;          /* applied through cgroups where they can be */
     uint8_t *config;            /* opaque: the packed ContainerConfig */
     size_t config_length;
     void *cache;
@@ -163,6 +165,7 @@ typedef struct rt_container_request {
     const char *working_dir;
     const char *log_path;       /* absolute, or NULL */
     uint64_t memory_limit_bytes;/* 0: none */
+    rt_cpu_limits cpu;
     const uint8_t *config;
     size_t config_length;
 } rt_container_request;
@@ -182,9 +185,10 @@ rt_container *rt_container_find(rt_runtime *runtime, const char *id, wc_error *e
 rt_container *rt_container_first(rt_runtime *runtime);
 /* Asks the shim to reopen its log file (after a rotation). */
 int rt_container_reopen_log(rt_runtime *runtime, rt_container *container, wc_error *err);
-/* Changes the memory cap for the next start (running instances keep theirs). */
-int rt_container_update_memory(rt_runtime *runtime, rt_container *container,
-                               uint64_t memory_limit_bytes, wc_error *err);
+/* Changes the limits: the memory cap for the next start (a running instance keeps the one it
+ * was instantiated with; 0 leaves it), the CPU limits at once where cgroups are usable. */
+int rt_container_update(rt_runtime *runtime, rt_container *container,
+                        uint64_t memory_limit_bytes, const rt_cpu_limits *cpu, wc_error *err);
 
 typedef struct rt_usage {
     uint64_t cpu_ns;            /* user + system time of the instance's process */

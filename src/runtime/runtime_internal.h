@@ -23,6 +23,7 @@ struct rt_runtime {
     int warm_spawning;
     uv_timer_t *warm_timer;
     bool closing;
+    rt_cgroups cgroups;
 };
 
 /* wasm_backend.c: the warm shim. */

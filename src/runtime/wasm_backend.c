@@ -260,6 +260,13 @@ static int wasm_container_start(rt_runtime *runtime, rt_container *container, wc
         } else if (spawn_waiting_shim(runtime, &pid, &fd, err) < 0) {
             return -1;
         }
+        /* Into its cgroup before it gets the instance: the module never runs unlimited. */
+        if (rt_cpu_limits_set(&container->cpu) && runtime->cgroups.root != NULL
+            && rt_cgroup_place(&runtime->cgroups, container->id, pid, &container->cpu, err) < 0) {
+            close(fd); /* EOF: the shim exits without running anything */
+            waitpid(pid, NULL, 0);
+            return wc_error_prefix(err, "cpu limits");
+        }
         bool sent = send_all(fd, message, length);
         close(fd);
         if (sent)

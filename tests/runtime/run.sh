@@ -304,6 +304,26 @@ if ((have_c_modules)); then
   ctl stop -t 10 "$c" >/dev/null
   expect stop-module-signal "$(status "$c" exitCode)" '^130$'
 
+  # ---- CPU limits through cgroups (v2 cpu controller, else v1 cpu hierarchy) -------------
+  cg=
+  for d in /sys/fs/cgroup/unified /sys/fs/cgroup /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct; do
+    [[ -d $d/wasmcri ]] && { cg=$d/wasmcri; break; }
+  done
+  if [[ -n $cg ]]; then
+    read -r p c < <(run_instance cpu-limited sleeper sleeper.wasm '["sleeper.wasm"]' \
+      'linux: {resources: {cpu_quota: 20000, cpu_period: 100000, cpu_shares: 512}}')
+    pid=$(ctl inspect "$c" | jq -r .info.pid)
+    if [[ -f $cg/$c/cpu.max ]]; then quota=$(cat "$cg/$c/cpu.max"); else quota=$(cat "$cg/$c/cpu.cfs_quota_us" 2>&1); fi
+    expect cpu-limit-applied "$quota $(grep -cx "$pid" "$cg/$c/cgroup.procs" 2>&1)" '^(20000 100000|20000) 1$'
+    out=$(cri UpdateContainerResources "{\"container_id\": \"$c\", \"linux\": {\"cpu_quota\": 50000, \"cpu_period\": 100000}}")
+    if [[ -f $cg/$c/cpu.max ]]; then quota=$(cat "$cg/$c/cpu.max"); else quota=$(cat "$cg/$c/cpu.cfs_quota_us" 2>&1); fi
+    expect cpu-limit-updated "$out $quota" '^\{\} (50000 100000|50000)$'
+    ctl rm -f "$c" >/dev/null
+    if [[ ! -e $cg/$c ]]; then pass cpu-cgroup-removed; else fail cpu-cgroup-removed "$cg/$c is still there"; fi
+  else
+    echo "SKIP cpu-limits: no usable cpu cgroup hierarchy here (needs root and a cpu controller)"
+  fi
+
   # ---- ReopenContainerLog, through the independent client ------------------------------
   read -r p c < <(run_instance reopen sleeper sleeper.wasm '["sleeper.wasm"]')
   log=$tmp/logs/reopen/reopen.log
