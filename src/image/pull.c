@@ -98,8 +98,14 @@ int img_pull_url(img_store *store, const char *name, const char *url, const char
     if (check_module(bytes, length, err) < 0)
         return wc_error_prefix(err, "pull %s from %s", name, url);
     char digest[72];
-    if (img_content_put(store->content, bytes, length, NULL, digest, err) < 0)
+    img_sha256_digest(bytes, length, digest);
+    /* Pinned from before the blob is looked for until the record names it. */
+    if (img_pin(store, digest) < 0)
+        return wc_error_set(err, WC_ERESOURCE, "out of memory");
+    if (img_content_put(store->content, bytes, length, digest, digest, err) < 0) {
+        img_unpin(store, digest);
         return wc_error_prefix(err, "pull %s", name);
+    }
 
     img_new_image image = {0};
     img_record *r = &image.record;
@@ -125,6 +131,7 @@ int img_pull_url(img_store *store, const char *name, const char *url, const char
         rc = wc_error_set(err, WC_ERESOURCE, "pull %s: out of memory", name);
     if (rc == 0)
         rc = img_records_put(store, &image, err);
+    img_unpin(store, digest);
     if (rc == 0 && (*image_ref = strdup(digest)) == NULL)
         rc = wc_error_set(err, WC_ERESOURCE, "out of memory");
     new_image_free(&image);
@@ -258,6 +265,8 @@ typedef struct registry_pull {
     char media_type[256];
     img_new_image image;
     uint64_t *blob_sizes;        /* beside image.blobs: sizes the manifest declares */
+    size_t pinned;               /* image.blobs[0..pinned) are pinned (blobs[0], the config
+                                    digest, is also the image id: it pins the rootfs) */
 } registry_pull;
 
 static int fetch_manifest(registry_pull *p, wc_error *err)
@@ -479,6 +488,9 @@ static int pull_layers(registry_pull *p, wc_error *err)
             return wc_error_set(err, WC_ERESOURCE, "out of memory");
         p->blob_sizes[p->image.blobs_count - 1] = declared_size(layer);
     }
+    for (; p->pinned < p->image.blobs_count; p->pinned++)
+        if (img_pin(p->store, p->image.blobs[p->pinned]) < 0)
+            return wc_error_set(err, WC_ERESOURCE, "out of memory");
     if (download_blobs(p, err) < 0 || fetch_config(p, config_digest, err) < 0)
         return -1;
     r->id = strdup(config_digest);
@@ -557,6 +569,8 @@ int img_pull_registry(img_store *store, const char *reference, const img_auth *a
     }
     if (rc == 0)
         rc = img_records_put(store, &p.image, err);
+    for (size_t i = 0; i < p.pinned; i++)
+        img_unpin(store, p.image.blobs[i]);
     if (rc == 0 && (*image_ref = strdup(r->id)) == NULL)
         rc = wc_error_set(err, WC_ERESOURCE, "out of memory");
     new_image_free(&p.image);

@@ -379,7 +379,6 @@ static int delete_locked(img_store *store, const char *id, char ***orphans, size
 int img_store_remove(img_store *store, const char *reference, bool *removed, wc_error *err)
 {
     *removed = false;
-    pthread_rwlock_wrlock(&store->gc_lock);
     char id[80] = "";
     char **orphans = NULL;
     size_t orphans_count = 0;
@@ -405,7 +404,7 @@ int img_store_remove(img_store *store, const char *reference, bool *removed, wc_
         for (size_t i = 0; i < orphans_count; i++) {
             char path[4096];
             if (img_content_path(store->content, orphans[i], path, sizeof path) == 0)
-                img_trash(store, path);
+                img_trash_unpinned(store, orphans[i], path);
         }
         if (rootfs) {
             char path[4096];
@@ -413,10 +412,9 @@ int img_store_remove(img_store *store, const char *reference, bool *removed, wc_
             char *slash = strrchr(path, '/');   /* images/<hex>/rootfs -> images/<hex> */
             if (slash && strcmp(slash, "/rootfs") == 0)
                 *slash = 0;
-            img_trash(store, path);
+            img_trash_unpinned(store, id, path);   /* a pull of the same image pins its id */
         }
     }
-    pthread_rwlock_unlock(&store->gc_lock);
     img_strv_free(orphans, orphans_count);
     free(rootfs);
     if (rc < 0)

@@ -16,6 +16,56 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 
+struct img_pin {
+    struct img_pin *next;
+    char key[80];
+    int count;
+};
+
+int img_pin(img_store *store, const char *key)
+{
+    pthread_mutex_lock(&store->pin_lock);
+    struct img_pin *pin = store->pins;
+    while (pin && strcmp(pin->key, key) != 0)
+        pin = pin->next;
+    if (pin == NULL && (pin = calloc(1, sizeof *pin)) != NULL) {
+        snprintf(pin->key, sizeof pin->key, "%s", key);
+        pin->next = store->pins;
+        store->pins = pin;
+    }
+    if (pin)
+        pin->count++;
+    pthread_mutex_unlock(&store->pin_lock);
+    return pin ? 0 : -1;
+}
+
+void img_unpin(img_store *store, const char *key)
+{
+    pthread_mutex_lock(&store->pin_lock);
+    for (struct img_pin **p = &store->pins; *p; p = &(*p)->next) {
+        if (strcmp((*p)->key, key) != 0)
+            continue;
+        struct img_pin *pin = *p;
+        if (--pin->count == 0) {
+            *p = pin->next;
+            free(pin);
+        }
+        break;
+    }
+    pthread_mutex_unlock(&store->pin_lock);
+}
+
+void img_trash_unpinned(img_store *store, const char *key, const char *path)
+{
+    pthread_mutex_lock(&store->pin_lock);
+    struct img_pin *pin = store->pins;
+    while (pin && strcmp(pin->key, key) != 0)
+        pin = pin->next;
+    if (pin == NULL)
+        img_trash(store, path);
+    pthread_mutex_unlock(&store->pin_lock);
+}
+
 struct img_inflight {
     img_inflight *next;
     char *key;
@@ -178,7 +228,7 @@ int img_store_open(const img_store_options *options, img_store **out, wc_error *
     img_store *store = calloc(1, sizeof *store);
     if (store == NULL)
         return wc_error_set(err, WC_ERESOURCE, "image store: out of memory");
-    pthread_rwlock_init(&store->gc_lock, NULL);
+    pthread_mutex_init(&store->pin_lock, NULL);
     pthread_mutex_init(&store->inflight_lock, NULL);
     pthread_mutex_init(&store->reload_lock, NULL);
     pthread_mutex_init(&store->cache_lock, NULL);
@@ -233,7 +283,12 @@ void img_store_free(img_store *store)
     img_cache_clear(store);
     img_content_free(store->content);
     free_registries(store->registries, store->registries_count);
-    pthread_rwlock_destroy(&store->gc_lock);
+    pthread_mutex_destroy(&store->pin_lock);
+    while (store->pins) {
+        struct img_pin *next = store->pins->next;
+        free(store->pins);
+        store->pins = next;
+    }
     pthread_mutex_destroy(&store->inflight_lock);
     pthread_mutex_destroy(&store->reload_lock);
     pthread_mutex_destroy(&store->cache_lock);
@@ -260,7 +315,6 @@ static int pull_now(img_store *store, const char *reference, const char *url,
                     const img_annotation *annotations, size_t annotations_count,
                     const img_auth *auth, char **image_ref, wc_error *err)
 {
-    pthread_rwlock_rdlock(&store->gc_lock);
     int rc;
     if (url != NULL)
         rc = img_pull_url(store, reference, url,
@@ -269,7 +323,6 @@ static int pull_now(img_store *store, const char *reference, const char *url,
                           image_ref, err);
     else
         rc = img_pull_registry(store, reference, auth, image_ref, err);
-    pthread_rwlock_unlock(&store->gc_lock);
     return rc;
 }
 

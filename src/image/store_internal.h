@@ -15,9 +15,11 @@ struct img_store {
     img_content *content;
     img_registry_host *registries;   /* deep copy of the options */
     size_t registries_count;
-    /* Pulls hold it shared, removal exclusively: a removal never deletes a blob that a pull
-     * in progress has just found present. */
-    pthread_rwlock_t gc_lock;
+    /* Digests that pulls in progress rely on (blobs they found present or wrote, the rootfs of
+     * the image id they record): a removal leaves those files alone, so it never deletes what a
+     * pull is about to record, and never waits for a pull either. */
+    pthread_mutex_t pin_lock;
+    struct img_pin *pins;
     /* Pulls in progress, so a second pull of one reference waits for the first. */
     pthread_mutex_t inflight_lock;
     img_inflight *inflight;
@@ -58,6 +60,11 @@ int img_cache_reload(img_store *store, wc_error *err);
 void img_cache_clear(img_store *store);
 /* Moves a tree into trash/ and wakes the janitor (store.c). */
 void img_trash(img_store *store, const char *path);
+/* Pins (counted) keep a digest's files; img_trash_unpinned trashes path unless key is pinned,
+ * atomically with respect to img_pin. */
+int img_pin(img_store *store, const char *key);
+void img_unpin(img_store *store, const char *key);
+void img_trash_unpinned(img_store *store, const char *key, const char *path);
 
 /* The pulls, by kind. */
 int img_pull_url(img_store *store, const char *name, const char *url, const char *filename,

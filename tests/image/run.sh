@@ -77,6 +77,7 @@ wait_for() {  # wait_for SECONDS COMMAND...
 cp "$seeds"/*.wasm "$tmp/www/"
 printf '\0asm\1\0\0\0\x01\x05\x01\x60\x00' >"$tmp/www/truncated.wasm"      # cut mid-section
 echo "<html>not wasm</html>" >"$tmp/www/page.html"
+printf '\0asm\1\0\0\0' >"$tmp/www/empty.wasm"                          # the smallest valid module
 http_port=$(free_port)
 (cd "$tmp/www" && exec "$py" -m http.server --bind 127.0.0.1 "$http_port") 2>"$tmp/http.log" &
 pids+=($!)
@@ -261,6 +262,23 @@ fi
 # Identical pulls wait without holding worker threads: a call that needs one still gets it.
 if ((fsinfo_ms < 500)); then pass "ImageFsInfo answers while identical pulls wait (${fsinfo_ms} ms)"
 else fail "ImageFsInfo answers while identical pulls wait" "${fsinfo_ms} ms"; fi
+
+# A removal does not wait for pulls of other images in progress.
+ctl pull --annotation "wasm.module.url=$slow/0.1/other.wasm" slow-other >/dev/null 2>&1 &
+slow_other=$!
+sleep 0.5
+ctl pull --annotation "wasm.module.url=$www/empty.wasm" remove-me >/dev/null 2>&1
+start_ns=$(date +%s%N)
+out=$(ctl rmi remove-me 2>&1)
+rmi_ms=$((($(date +%s%N) - start_ns) / 1000000))
+if [[ $out == "Deleted: remove-me:latest" ]] && ((rmi_ms < 1000)) && kill -0 "$slow_other" 2>/dev/null; then
+  pass "RemoveImage does not wait for another pull (${rmi_ms} ms)"
+else
+  fail "RemoveImage does not wait for another pull" "$out; ${rmi_ms} ms"
+fi
+wait "$slow_other"
+out=$(ctl inspecti slow-other 2>&1)
+expect "the slow pull completed meanwhile" "$out" "\"id\": \"$main_id\""
 
 # ---- OCI images from registries ------------------------------------------------------------------
 bb_id=$("$py" -c 'import json,sys; m=json.load(open(sys.argv[1]+"/index.json"))["manifests"][0]["digest"][7:]; print(json.load(open(sys.argv[1]+"/blobs/sha256/"+m))["config"]["digest"])' "$tmp/busybox-layout")
