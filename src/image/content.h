@@ -31,7 +31,9 @@ int img_blob_writer_commit(img_blob_writer *writer, char digest[72], uint64_t *s
 /* Discards an uncommitted write (always safe to call; frees the writer). */
 void img_blob_writer_free(img_blob_writer *writer);
 
-/* Writes a whole buffer as a blob. */
+/* Writes a whole buffer as a blob (nothing when it is already there). With expected_digest,
+ * the bytes are trusted to match it when the blob exists already (the caller hashed them), and
+ * checked while written otherwise. */
 int img_content_put(img_content *content, const void *data, size_t length,
                     const char *expected_digest, char digest[72], wc_error *err);
 
