@@ -1187,9 +1187,30 @@ static void get_container_events(cri_call *call, const ProtobufCMessage *message
     cri_call_on_cancel(call, events_cancelled, service);
 }
 
+static void log_event(rt_event_kind kind, const rt_container *c)
+{
+    switch (kind) {
+    case RT_EVENT_CREATED:
+        cri_log_debug("container %s (%s) created in pod %s", c->id, c->name, c->pod_id);
+        break;
+    case RT_EVENT_STARTED:
+        cri_log_debug("container %s (%s) started: shim pid %d", c->id, c->name, (int)c->pid);
+        break;
+    case RT_EVENT_STOPPED:
+        cri_log_info("container %s (%s) exited with %d (%s)%s%s", c->id, c->name, c->exit_code,
+                     c->reason ? c->reason : "", c->message && c->message[0] ? ": " : "",
+                     c->message ? c->message : "");
+        break;
+    case RT_EVENT_DELETED:
+        cri_log_debug("container %s (%s) removed", c->id, c->name);
+        break;
+    }
+}
+
 static void on_runtime_event(rt_event_kind kind, const rt_container *container, void *data)
 {
     cri_runtime_service *service = data;
+    log_event(kind, container);
     if (service->subscribers == NULL)
         return;
     rt_container *c = (rt_container *)container;
