@@ -298,7 +298,6 @@ static int run_spec(const char *dir, rt_instance_spec *spec)
     pthread_t thread;
     int thread_rc = pthread_create(&thread, NULL, log_thread_main, &lt);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    install_signals();
     if (thread_rc != 0) {
         status.exit_code = 1;
         snprintf(status.message, sizeof status.message, "log thread: %s", strerror(thread_rc));
@@ -328,6 +327,7 @@ static int fail_early(const char *dir, const wc_error *err)
 
 int rt_shim_run(const char *dir)
 {
+    install_signals();
     char spec_path[4096];
     snprintf(spec_path, sizeof spec_path, "%s/spec", dir);
     wc_error err = { 0 };
@@ -342,6 +342,9 @@ int rt_shim_run_stdin(void)
     /* Spawned ahead of need: wait for "DIR\n" + the spec, until the daemon closes the socket,
      * holding no more code pages than it must meanwhile. */
     drop_startup_code();
+    /* From the start: a ReopenContainerLog (SIGUSR1) or a stop that arrives before the
+     * instance runs must neither kill the shim unrecorded nor be lost. */
+    install_signals();
     size_t capacity = 4096, used = 0;
     char *text = malloc(capacity);
     for (;;) {

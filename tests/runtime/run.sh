@@ -324,6 +324,15 @@ if ((have_c_modules)); then
     echo "SKIP cpu-limits: no usable cpu cgroup hierarchy here (needs root and a cpu controller)"
   fi
 
+  # ---- signals right after the start, before the module may even run --------------------
+  read -r p c < <(run_instance early-signals sleeper sleeper.wasm '["sleeper.wasm"]')
+  out=$(cri ReopenContainerLog "{\"container_id\": \"$c\"}")
+  sleep 0.2
+  expect reopen-right-after-start "$out $(state_of "$c")" '^\{\} CONTAINER_RUNNING$'
+  read -r p c < <(run_instance early-stop sleeper sleeper.wasm '["sleeper.wasm"]')
+  ctl stop -t 10 "$c" >/dev/null
+  expect stop-right-after-start "$(ctl inspect "$c" | jq -r '.status | "\(.state) \(.exitCode)"')" '^CONTAINER_EXITED 143$'
+
   # ---- ReopenContainerLog, through the independent client ------------------------------
   read -r p c < <(run_instance reopen sleeper sleeper.wasm '["sleeper.wasm"]')
   log=$tmp/logs/reopen/reopen.log
