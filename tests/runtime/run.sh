@@ -423,6 +423,7 @@ expect restart-stop "$(ctl inspect "$c" | jq -r '.status | "\(.state) \(.exitCod
 expect restart-pods-kept "$(ctl pods -q | wc -l)" '^([5-9]|[1-9][0-9]+)$'
 
 # ---- many instances leave nothing behind ---------------------------------------------
+# (up to 2 fds may differ: the sockets of the shims kept ready, refilled in the background)
 before_fds=$(ls /proc/"$daemon_pid"/fd | wc -l)
 pod=$(pod_config many)
 p=$(ctl runp --runtime=wasm "$pod")
@@ -441,7 +442,7 @@ for c in "${ids[@]}"; do ctl inspect "$c" >/dev/null 2>&1 && left=$((left + 1));
 alive=0
 for pid in $(tail -n "$many" "$tmp/shim-pids"); do ((pid > 1)) && kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
 after_fds=$(ls /proc/"$daemon_pid"/fd | wc -l)
-if [[ $running == "$many" && $left == 0 && $alive == 0 && $after_fds -le $before_fds ]]; then pass many-instances-cleanup
+if [[ $running == "$many" && $left == 0 && $alive == 0 && $after_fds -le $((before_fds + 2)) ]]; then pass many-instances-cleanup
 else fail many-instances-cleanup "running $running, left $left, shims alive $alive, fds $before_fds -> $after_fds"; fi
 leftover_dirs=$(ls "$tmp/root/containers" | wc -l)
 ctl rm -fa >/dev/null 2>&1; ctl rmp -a >/dev/null 2>&1
