@@ -29,6 +29,13 @@ for bin in "$daemon_bin" "$ctl_bin" "$shim_bin"; do
   fi
 done
 
+for tool in jq curl protoc; do
+  if ! command -v $tool >/dev/null; then
+    echo "SKIP runtime: $tool missing"
+    exit 0
+  fi
+done
+
 tmp=$(mktemp -d /tmp/wasmcri-runtime-test.XXXXXX)
 sock=$tmp/wasmcri.sock
 daemon_pid=
