@@ -311,19 +311,51 @@ static const char *annotation(const img_annotation *annotations, size_t count, c
     return NULL;
 }
 
-static int pull_now(img_store *store, const char *reference, const char *url,
-                    const img_annotation *annotations, size_t annotations_count,
+/* The module settings a pull reads from the image spec annotations (kubelet copies the pod's
+ * there). `wasm.module.url/<short name>` names the module of the image whose short name (last
+ * path component, no tag or digest: "example.org/demo:v1" -> "demo") is <short name>, so a pod
+ * can name several modules; the plain keys serve a pod with one module. */
+typedef struct module_settings {
+    const char *url;
+    const char *filename;
+    const char *stop_signal;
+} module_settings;
+
+static void module_settings_read(const char *reference, const img_annotation *annotations,
+                                 size_t count, module_settings *out)
+{
+    char short_name[256];
+    const char *start = strrchr(reference, '/');
+    start = start ? start + 1 : reference;
+    snprintf(short_name, sizeof short_name, "%.*s", (int)strcspn(start, ":@"), start);
+    static const char *const keys[3] = {"wasm.module.url", "wasm.module.filename",
+                                        "wasm.module.stopSignal"};
+    const char *specific[3], *plain[3];
+    for (int i = 0; i < 3; i++) {
+        char key[320];
+        snprintf(key, sizeof key, "%s/%s", keys[i], short_name);
+        specific[i] = annotation(annotations, count, key);
+        plain[i] = annotation(annotations, count, keys[i]);
+        if (specific[i] && !*specific[i])
+            specific[i] = NULL;
+        if (plain[i] && !*plain[i])
+            plain[i] = NULL;
+    }
+    /* A module named for this image takes only its own settings; the plain URL takes the
+     * specific ones first, then the plain ones. */
+    bool own = specific[0] != NULL;
+    out->url = own ? specific[0] : plain[0];
+    out->filename = specific[1] ? specific[1] : own ? NULL : plain[1];
+    out->stop_signal = specific[2] ? specific[2] : own ? NULL : plain[2];
+}
+
+static int pull_now(img_store *store, const char *reference, const module_settings *module,
                     const img_auth *auth, char **image_ref, wc_error *err)
 {
-    int rc;
-    if (url != NULL)
-        rc = img_pull_url(store, reference, url,
-                          annotation(annotations, annotations_count, "wasm.module.filename"),
-                          annotation(annotations, annotations_count, "wasm.module.stopSignal"),
-                          image_ref, err);
-    else
-        rc = img_pull_registry(store, reference, auth, image_ref, err);
-    return rc;
+    if (module->url != NULL)
+        return img_pull_url(store, reference, module->url, module->filename,
+                            module->stop_signal, image_ref, err);
+    return img_pull_registry(store, reference, auth, image_ref, err);
 }
 
 int img_store_pull(img_store *store, const char *reference, const img_annotation *annotations,
@@ -332,11 +364,11 @@ int img_store_pull(img_store *store, const char *reference, const img_annotation
     *image_ref = NULL;
     if (reference == NULL || *reference == 0)
         return wc_error_set(err, WC_EINVAL, "pull: empty image reference");
-    const char *url = annotation(annotations, annotations_count, "wasm.module.url");
-    if (url != NULL && *url == 0)
-        url = NULL;
-    const char *filename = annotation(annotations, annotations_count, "wasm.module.filename");
-    const char *signal = annotation(annotations, annotations_count, "wasm.module.stopSignal");
+    module_settings module;
+    module_settings_read(reference, annotations, annotations_count, &module);
+    const char *url = module.url;
+    const char *filename = module.filename;
+    const char *signal = module.stop_signal;
     /* Pulls share work only when they would do the same thing, credentials included (a pull
      * with bad credentials must not fail another's good ones). */
     char auth_digest[72] = "";
@@ -390,7 +422,7 @@ int img_store_pull(img_store *store, const char *reference, const img_annotation
     wc_error local;
     wc_error *errp = err ? err : &local;
     wc_error_clear(errp);
-    int rc = pull_now(store, reference, url, annotations, annotations_count, auth, image_ref, errp);
+    int rc = pull_now(store, reference, &module, auth, image_ref, errp);
 
     pthread_mutex_lock(&store->inflight_lock);
     for (img_inflight **p = &store->inflight; *p; p = &(*p)->next)

@@ -85,7 +85,10 @@ typedef struct img_annotation {
 
 /* Pulls an image. With the annotation wasm.module.url the reference is a name for the module
  * at that URL (http, https, file), validated before it is stored; otherwise it is a registry
- * reference. On success *image_ref is the new image's id (caller frees).
+ * reference. `wasm.module.url/<short name>` (and .../filename/<short name>, .../stopSignal/...)
+ * name the module of the image whose last path component, without tag or digest, is <short
+ * name> (pod annotations naming several modules); they win over the plain keys.
+ * On success *image_ref is the new image's id (caller frees).
  * Errors: WC_EINVAL (bad reference, invalid module, wrong media type, digest mismatch),
  * WC_ENOTFOUND (404), WC_EUNAVAILABLE (host unreachable), WC_EPRECONDITION (auth refused). */
 int img_store_pull(img_store *store, const char *reference, const img_annotation *annotations,

@@ -78,6 +78,7 @@ cp "$seeds"/*.wasm "$tmp/www/"
 printf '\0asm\1\0\0\0\x01\x05\x01\x60\x00' >"$tmp/www/truncated.wasm"      # cut mid-section
 echo "<html>not wasm</html>" >"$tmp/www/page.html"
 printf '\0asm\1\0\0\0' >"$tmp/www/empty.wasm"                          # the smallest valid module
+printf '\0asm\1\0\0\0\0\2\1x' >"$tmp/www/custom.wasm"                # + a custom section "x"
 http_port=$(free_port)
 (cd "$tmp/www" && exec "$py" -m http.server --bind 127.0.0.1 "$http_port") 2>"$tmp/http.log" &
 pids+=($!)
@@ -183,6 +184,18 @@ out=$(cri PullImage '{"image":{"image":"hello:v2","annotations":{"wasm.module.ur
 expect "url pull (python grpc)" "$out" "\"image_ref\": \"$hello_id\""
 out=$(cri PullImage '{"image":{"image":"demo","annotations":{"wasm.module.url":"file://'"$seeds"'/wasi-demo-app.wasm"}}}' 2>&1)
 expect "url pull file:// scheme" "$out" '"image_ref": "sha256:28bacd12cde99603d4e1c0eab82306a772e456df849ee269e8f938610f45f802"'
+
+# Pod annotations naming several modules (kubelet copies them into every PullImage of the pod).
+pod_annotations='"wasm.module.url/hello2":"'"$www"'/empty.wasm","wasm.module.filename/hello2":"h.wasm","wasm.module.url":"'"$www"'/custom.wasm","wasm.module.filename":"c.wasm"'
+empty_id=sha256:$(sha256sum "$tmp/www/empty.wasm" | cut -c1-64)
+custom_id=sha256:$(sha256sum "$tmp/www/custom.wasm" | cut -c1-64)
+out=$(cri PullImage '{"image":{"image":"example.org/ns/hello2:v1","annotations":{'"$pod_annotations"'}}}' 2>&1)
+expect "wasm.module.url/<short name> picks the module of that image" "$out" "\"image_ref\": \"$empty_id\""
+out=$(ctl inspecti example.org/ns/hello2:v1 2>&1)
+expect "wasm.module.filename/<short name> goes with it" "$out" '"wasm.module.filename": "h.wasm"'
+out=$(cri PullImage '{"image":{"image":"solo","annotations":{'"$pod_annotations"'}}}' 2>&1)
+expect "the plain wasm.module.url serves the other image" "$out" "\"image_ref\": \"$custom_id\""
+ctl rmi example.org/ns/hello2:v1 solo >/dev/null 2>&1
 
 out=$(ctl images 2>&1)
 expect "images lists the module with NAME -> NAME:latest" "$out" '^wasi_example_main +latest +7e9d39d5047d4 +1\.92MB$'
