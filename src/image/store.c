@@ -358,6 +358,11 @@ static int pull_now(img_store *store, const char *reference, const module_settin
     return img_pull_registry(store, reference, auth, image_ref, err);
 }
 
+static void free_record(img_record **record)
+{
+    img_record_free(*record);
+}
+
 int img_store_pull(img_store *store, const char *reference, const img_annotation *annotations,
                    size_t annotations_count, const img_auth *auth, char **image_ref, wc_error *err)
 {
@@ -366,6 +371,16 @@ int img_store_pull(img_store *store, const char *reference, const img_annotation
         return wc_error_set(err, WC_EINVAL, "pull: empty image reference");
     module_settings module;
     module_settings_read(reference, annotations, annotations_count, &module);
+    /* A module pulled by URL before, pulled again without annotations (kubelet's default policy
+     * for untagged and :latest images is Always): fetch it again from where it came from. */
+    __attribute__((cleanup(free_record))) img_record *known = NULL;
+    wc_error ignored;
+    if (module.url == NULL && img_store_resolve(store, reference, &known, &ignored) == 0 &&
+        known->media_type && strcmp(known->media_type, "application/wasm") == 0 && known->source) {
+        module.url = known->source;
+        module.filename = known->module_filename;
+        module.stop_signal = known->stop_signal;
+    }
     const char *url = module.url;
     const char *filename = module.filename;
     const char *signal = module.stop_signal;

@@ -185,6 +185,18 @@ expect "url pull (python grpc)" "$out" "\"image_ref\": \"$hello_id\""
 out=$(cri PullImage '{"image":{"image":"demo","annotations":{"wasm.module.url":"file://'"$seeds"'/wasi-demo-app.wasm"}}}' 2>&1)
 expect "url pull file:// scheme" "$out" '"image_ref": "sha256:28bacd12cde99603d4e1c0eab82306a772e456df849ee269e8f938610f45f802"'
 
+# Pulled again without annotations (kubelet's Always policy): fetched again from its URL.
+gets_before=$(grep -c 'GET /hello.wasm' "$tmp/http.log")
+out=$(ctl pull hello:v2 2>&1)
+gets_after=$(grep -c 'GET /hello.wasm' "$tmp/http.log")
+if [[ $out == "Image is up to date for $hello_id" ]] && ((gets_after == gets_before + 1)); then
+  pass "a module pulled again without annotations is fetched from its URL again"
+else
+  fail "a module pulled again without annotations is fetched from its URL again" "$out; GETs $gets_before -> $gets_after"
+fi
+out=$(ctl inspecti hello:v2 2>&1)
+expect "its filename and stop signal are kept" "$out" '"wasm.module.stopSignal": "SIGINT"'
+
 # Pod annotations naming several modules (kubelet copies them into every PullImage of the pod).
 pod_annotations='"wasm.module.url/hello2":"'"$www"'/empty.wasm","wasm.module.filename/hello2":"h.wasm","wasm.module.url":"'"$www"'/custom.wasm","wasm.module.filename":"c.wasm"'
 empty_id=sha256:$(sha256sum "$tmp/www/empty.wasm" | cut -c1-64)
