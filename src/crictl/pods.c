@@ -365,29 +365,48 @@ int crictl_cmd_statsp(crictl_ctx *ctx, int argc, char **argv)
         json_t *json = crictl_message_json(response);
         rc = crictl_print_json(json, format) < 0;
         json_decref(json);
-    } else {
-        crictl_table table;
-        crictl_table_init(&table, 4);
-        const char *header[] = { "POD", "POD ID", "CPU NS", "MEM" };
-        crictl_table_row(&table, header);
-        for (size_t i = 0; i < stats->n_stats; i++) {
-            Runtime__V1__PodSandboxStats *s = stats->stats[i];
-            char id[14], cpu[32] = "0", mem[32] = "0B";
-            if (s->linux && s->linux->cpu && s->linux->cpu->usage_core_nano_seconds)
-                snprintf(cpu, sizeof cpu, "%llu",
-                         (unsigned long long)s->linux->cpu->usage_core_nano_seconds->value);
-            if (s->linux && s->linux->memory && s->linux->memory->working_set_bytes)
-                crictl_human_size(s->linux->memory->working_set_bytes->value, mem, sizeof mem);
-            const char *row[] = { s->attributes && s->attributes->metadata
-                                      ? s->attributes->metadata->name : "",
-                                  crictl_short_id(s->attributes ? s->attributes->id : "", false,
-                                                  id),
-                                  cpu, mem };
-            crictl_table_row(&table, row);
-        }
-        crictl_table_print(&table);
-        crictl_table_free(&table);
+        protobuf_c_message_free_unpacked(response, NULL);
+        return rc;
     }
+    /* CPU % from two samples a second apart, as crictl takes them. */
+    sleep(1);
+    ProtobufCMessage *later_response = NULL;
+    if (crictl_call(ctx, CRICTL_RUNTIME, "ListPodSandboxStats", &request.base,
+                    &runtime__v1__list_pod_sandbox_stats_response__descriptor, &later_response,
+                    &err) < 0)
+        later_response = NULL;
+    Runtime__V1__ListPodSandboxStatsResponse *later = (void *)later_response;
+    crictl_table table;
+    crictl_table_init(&table, 4);
+    const char *header[] = { "POD", "POD ID", "CPU %", "MEM" };
+    crictl_table_row(&table, header);
+    for (size_t i = 0; i < stats->n_stats; i++) {
+        Runtime__V1__PodSandboxStats *s = stats->stats[i];
+        const char *pid = s->attributes ? s->attributes->id : "";
+        Runtime__V1__PodSandboxStats *l = NULL;
+        for (size_t k = 0; later && k < later->n_stats; k++)
+            if (later->stats[k]->attributes && strcmp(later->stats[k]->attributes->id, pid) == 0)
+                l = later->stats[k];
+        char id[14], cpu[32] = "0.00", mem[32] = "0B";
+        if (l && l->linux && l->linux->cpu && s->linux && s->linux->cpu
+            && l->linux->cpu->usage_core_nano_seconds && s->linux->cpu->usage_core_nano_seconds
+            && l->linux->cpu->timestamp > s->linux->cpu->timestamp)
+            snprintf(cpu, sizeof cpu, "%.2f",
+                     100.0 * (double)(l->linux->cpu->usage_core_nano_seconds->value
+                                      - s->linux->cpu->usage_core_nano_seconds->value)
+                         / (double)(l->linux->cpu->timestamp - s->linux->cpu->timestamp));
+        Runtime__V1__PodSandboxStats *shown = l ? l : s;
+        if (shown->linux && shown->linux->memory && shown->linux->memory->working_set_bytes)
+            crictl_human_size(shown->linux->memory->working_set_bytes->value, mem, sizeof mem);
+        const char *row[] = { s->attributes && s->attributes->metadata
+                                  ? s->attributes->metadata->name : "",
+                              crictl_short_id(pid, false, id), cpu, mem };
+        crictl_table_row(&table, row);
+    }
+    crictl_table_print(&table);
+    crictl_table_free(&table);
     protobuf_c_message_free_unpacked(response, NULL);
+    if (later_response)
+        protobuf_c_message_free_unpacked(later_response, NULL);
     return rc;
 }

@@ -168,6 +168,7 @@ expect walkthrough-logs "$(ctl logs "$c" 2>&1)" '^This is a song that never ends
 expect walkthrough-log-file "$(head -1 "$tmp/logs/walkthrough/walkthrough-demo.log")" \
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z stdout F This is a song that never ends\.$'
 expect walkthrough-stats "$(ctl stats "$c" 2>&1)" "${c:0:13} +walkthrough-demo +[0-9.]+ +[0-9.]+[kM]B"
+expect walkthrough-statsp "$(ctl statsp --id "$p" 2>&1)" "walkthrough +${p:0:13} +[0-9.]+ +[0-9.]+[kM]B"
 out=$(ctl stop "$c" 2>&1)
 expect walkthrough-stop "$out" "^$c\$"
 expect walkthrough-stopped "$(ctl inspect "$c" | jq -r '.status | "\(.state) \(.exitCode) \(.reason)"')" '^CONTAINER_EXITED 137 Error$'
