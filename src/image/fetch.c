@@ -17,6 +17,56 @@ typedef struct transfer {
     img_fetch_response *response;
 } transfer;
 
+struct img_fetch_session {
+    CURLSH *share;
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+};
+
+static void share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *user)
+{
+    (void)handle;
+    (void)access;
+    img_fetch_session *session = user;
+    pthread_mutex_lock(&session->locks[data]);
+}
+
+static void share_unlock(CURL *handle, curl_lock_data data, void *user)
+{
+    (void)handle;
+    img_fetch_session *session = user;
+    pthread_mutex_unlock(&session->locks[data]);
+}
+
+int img_fetch_session_new(img_fetch_session **out, wc_error *err)
+{
+    img_fetch_global_init();
+    img_fetch_session *session = calloc(1, sizeof *session);
+    if (session == NULL || (session->share = curl_share_init()) == NULL) {
+        free(session);
+        return wc_error_set(err, WC_ERESOURCE, "fetch session: out of memory");
+    }
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&session->locks[i], NULL);
+    curl_share_setopt(session->share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(session->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(session->share, CURLSHOPT_USERDATA, session);
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    *out = session;
+    return 0;
+}
+
+void img_fetch_session_free(img_fetch_session *session)
+{
+    if (session == NULL)
+        return;
+    curl_share_cleanup(session->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&session->locks[i]);
+    free(session);
+}
+
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
 static void global_init(void)
@@ -121,6 +171,8 @@ int img_fetch(const img_fetch_request *request, img_fetch_sink sink, void *sink_
     }
     if (request->post_form)
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request->post_form);
+    if (request->session)
+        curl_easy_setopt(curl, CURLOPT_SHARE, request->session->share);
     if (request->username) {
         curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(curl, CURLOPT_USERNAME, request->username);

@@ -14,6 +14,12 @@
 
 typedef int (*img_fetch_sink)(const void *data, size_t length, void *sink_data, wc_error *err);
 
+/* Connections, DNS answers and TLS sessions kept between fetches (and shared by threads), so a
+ * pull of many blobs from one registry pays one TLS handshake, not one per blob. */
+typedef struct img_fetch_session img_fetch_session;
+int img_fetch_session_new(img_fetch_session **out, wc_error *err);
+void img_fetch_session_free(img_fetch_session *session);
+
 typedef struct img_fetch_request {
     const char *url;
     const char *const *headers;   /* "Accept: ...", "Authorization: Bearer ..." */
@@ -23,6 +29,7 @@ typedef struct img_fetch_request {
     const char *password;
     bool accept_unauthorized;     /* return 401 as a response instead of an error */
     const char *post_form;        /* POST this application/x-www-form-urlencoded body instead */
+    img_fetch_session *session;   /* optional */
 } img_fetch_request;
 
 typedef struct img_fetch_response {

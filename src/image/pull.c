@@ -92,7 +92,7 @@ int img_pull_url(img_store *store, const char *name, const char *url, const char
         return -1;
     cleanup_free uint8_t *bytes = NULL;
     size_t length = 0;
-    img_fetch_request request = {.url = url, .tls_verify = true};
+    img_fetch_request request = {.url = url, .tls_verify = true, .session = store->session};
     if (img_fetch_buffer(&request, MODULE_LIMIT, &bytes, &length, NULL, err) < 0)
         return wc_error_prefix(err, "pull %s", name);
     if (check_module(bytes, length, err) < 0)
@@ -548,7 +548,8 @@ int img_pull_registry(img_store *store, const char *reference, const img_auth *a
     registry_pull p = {.store = store, .reference = reference};
     if (img_ref_parse(reference, &p.ref, err) < 0)
         return -1;
-    int rc = img_registry_open(&p.ref, host_config(store, p.ref.domain), auth, &p.registry, err);
+    int rc = img_registry_open(&p.ref, host_config(store, p.ref.domain), auth, store->session,
+                               &p.registry, err);
     if (rc == 0)
         rc = fetch_manifest(&p, err);
     if (rc == 0)

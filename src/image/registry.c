@@ -33,6 +33,7 @@ struct img_registry {
     char *identity_token;        /* an OAuth2 refresh token for the realm (docker's IdentityToken) */
     char authorization[4096];    /* "Authorization: Bearer ..." once obtained */
     bool use_basic;
+    img_fetch_session *session;  /* borrowed, may be NULL */
     /* Blobs download in parallel: the auth state and the current endpoint are shared. */
     pthread_mutex_t lock;
 };
@@ -93,11 +94,12 @@ static int decode_auth(const char *encoded, img_registry *registry, wc_error *er
 }
 
 int img_registry_open(const img_ref *ref, const img_registry_host *host, const img_auth *auth,
-                      img_registry **out, wc_error *err)
+                      img_fetch_session *session, img_registry **out, wc_error *err)
 {
     img_registry *registry = calloc(1, sizeof *registry);
     if (registry == NULL)
         return wc_error_set(err, WC_ERESOURCE, "out of memory");
+    registry->session = session;
     pthread_mutex_init(&registry->lock, NULL);
     snprintf(registry->path, sizeof registry->path, "%s", ref->path);
     registry->tls_verify = !(host && host->insecure);
@@ -225,7 +227,8 @@ static int authenticate(img_registry *registry, const char *challenge, wc_error 
     char service_q[512], scope_q[1200], url[3000];
     url_escape(service, service_q, sizeof service_q);
     url_escape(scope, scope_q, sizeof scope_q);
-    img_fetch_request request = {.url = url, .tls_verify = registry->tls_verify};
+    img_fetch_request request = {.url = url, .tls_verify = registry->tls_verify,
+                                 .session = registry->session};
     cleanup_free char *form = NULL;
     if (registry->identity_token) {
         /* OAuth2: trade the refresh token for an access token (POST, as docker does). */
@@ -295,6 +298,7 @@ static int registry_get(img_registry *registry, const char *what, const char *ac
                 .tls_verify = registry->tls_verify, .accept_unauthorized = attempt == 0,
                 .username = use_basic ? registry->username : NULL,
                 .password = use_basic ? registry->password : NULL,
+                .session = registry->session,
             };
             if (reset)
                 reset(sink_data);

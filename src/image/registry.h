@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "image/content.h"
+#include "image/fetch.h"
 #include "image/reference.h"
 #include "image/store.h"
 #include "util/error.h"
@@ -14,9 +15,9 @@
 typedef struct img_registry img_registry;
 
 /* host: the configuration for ref->domain, or NULL for the defaults (https; plain http on
- * loopback addresses). auth may be NULL. */
+ * loopback addresses). auth and session may be NULL. */
 int img_registry_open(const img_ref *ref, const img_registry_host *host, const img_auth *auth,
-                      img_registry **out, wc_error *err);
+                      img_fetch_session *session, img_registry **out, wc_error *err);
 void img_registry_free(img_registry *registry);
 
 /* GET /v2/<name>/manifests/<tag or digest>: body (caller frees), its media type and digest

@@ -249,6 +249,8 @@ int img_store_open(const img_store_options *options, img_store **out, wc_error *
     if (rc == 0)
         rc = img_content_open(options->root, &store->content, err);
     if (rc == 0)
+        rc = img_fetch_session_new(&store->session, err);
+    if (rc == 0)
         rc = img_records_migrate(store, err);
     if (rc == 0)
         rc = sweep_orphans(store, err);
@@ -281,6 +283,7 @@ void img_store_free(img_store *store)
         pthread_join(store->janitor, NULL);
     }
     img_cache_clear(store);
+    img_fetch_session_free(store->session);
     img_content_free(store->content);
     free_registries(store->registries, store->registries_count);
     pthread_mutex_destroy(&store->pin_lock);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "image/content.h"
+#include "image/fetch.h"
 #include "image/store.h"
 
 typedef struct img_inflight img_inflight;
@@ -13,6 +14,7 @@ struct img_store {
     char *root;
     store_db *db;
     img_content *content;
+    img_fetch_session *session;      /* connections kept between pulls */
     img_registry_host *registries;   /* deep copy of the options */
     size_t registries_count;
     /* Digests that pulls in progress rely on (blobs they found present or wrote, the rootfs of
