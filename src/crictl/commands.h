@@ -13,7 +13,7 @@
     X(version, "", "Display runtime version information")                                \
     X(info, "", "Display information of the container runtime") \
     X(pull, "", "Pull an image from a registry") \
-    X(images, "image,img", "List images") \
+    X(images, "image, img", "List images") \
     X(inspecti, "", "Return the status of one or more images") \
     X(rmi, "", "Remove one or more images") \
     X(imagefsinfo, "", "Return image filesystem info") \
