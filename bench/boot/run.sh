@@ -6,11 +6,13 @@ set -euo pipefail
 build=${1:-build}
 n=${2:-50}
 tmp=$(mktemp -d /tmp/wasmcri-bench-boot.XXXXXX)
-cp /work/shared/testdata/seed-modules/wasi-demo-app.wasm "$tmp/"
+seeds=${SEED_MODULES:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/testdata/seed-modules}
+[[ -f $seeds/wasi-demo-app.wasm ]] || seeds=/work/shared/testdata/seed-modules
+cp "$seeds/wasi-demo-app.wasm" "$tmp/"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 (cd "$tmp" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$port") >/dev/null 2>&1 &
 http_pid=$!
-"$build/src/cmd/wasmcrid" --listen "$tmp/s.sock" --root "$tmp/root" --state "$tmp/state" \
+"$build/wasmcrid" --listen "$tmp/s.sock" --root "$tmp/root" --state "$tmp/state" \
   --log-level warn 2>"$tmp/daemon.log" &
 daemon_pid=$!
 trap 'kill $daemon_pid $http_pid 2>/dev/null; wait $daemon_pid 2>/dev/null; rm -rf "$tmp"' EXIT

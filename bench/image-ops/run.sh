@@ -42,7 +42,7 @@ skopeo copy --quiet --dest-tls-verify=false "oci:$tmp/busybox:latest" \
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$http_port/" && break; sleep 0.1; done
 
 if [[ -z $endpoint ]]; then
-  "$build/src/cmd/wasmcrid" --listen "$tmp/wasmcri.sock" --root "$tmp/root" --state "$tmp/state" \
+  "$build/wasmcrid" --listen "$tmp/wasmcri.sock" --root "$tmp/root" --state "$tmp/state" \
     --log-level error >"$tmp/daemon.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do [[ -S $tmp/wasmcri.sock ]] && break; sleep 0.1; done

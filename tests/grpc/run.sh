@@ -4,8 +4,8 @@
 set -uo pipefail
 build=${1:-build}
 mode=${2:-release}
-daemon=$build/src/cmd/wasmcrid
-ctl=$build/src/cmd/wasmcrictl
+daemon=$build/wasmcrid
+ctl=$build/wasmcrictl
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 

@@ -7,8 +7,8 @@ set -uo pipefail
 build=${1:-build}
 mode=${2:-release}
 here=$(cd "$(dirname "$0")" && pwd)
-daemon_bin=$build/src/cmd/wasmcrid
-ctl_bin=$build/src/cmd/wasmcrictl
+daemon_bin=$build/wasmcrid
+ctl_bin=$build/wasmcrictl
 # The project's shared/ folder beside the repository (as /work/shared on the team machine).
 seeds=${SEED_MODULES:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/testdata/seed-modules}
 [[ -f $seeds/hello.wasm ]] || seeds=/work/shared/testdata/seed-modules

@@ -9,10 +9,12 @@ mode=${2:-release}
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../.." && pwd)
 case $build in /*) ;; *) build=$root_dir/$build ;; esac
-daemon_bin=$build/src/cmd/wasmcrid
-ctl_bin=$build/src/cmd/wasmcrictl
-shim_bin=$build/src/cmd/wasmcri-shim
-seeds=/work/shared/testdata/seed-modules
+daemon_bin=$build/wasmcrid
+ctl_bin=$build/wasmcrictl
+shim_bin=$build/wasmcri-shim
+# The project's shared/ folder beside the repository (as /work/shared on the team machine).
+seeds=${SEED_MODULES:-$root_dir/../shared/testdata/seed-modules}
+[[ -f $seeds/hello.wasm ]] || seeds=/work/shared/testdata/seed-modules
 py=/usr/bin/python3
 
 # Unit tests of the shim's pieces first (they print their own PASS/FAIL lines).

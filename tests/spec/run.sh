@@ -19,10 +19,10 @@ spec_dir=${SPEC_DIR:-$root/../shared/wasm-spec-testsuite}
 file_timeout=${SPEC_FILE_TIMEOUT:-300}
 [[ $mode == asan ]] && file_timeout=${SPEC_FILE_TIMEOUT:-900}
 
-bin=$build/src/cmd/wasmcri
-[[ -x $bin ]] || bin=$root/$build/src/cmd/wasmcri
+bin=$build/wasmcri
+[[ -x $bin ]] || bin=$root/$build/wasmcri
 if [[ ! -x $bin ]]; then
-  echo "FAIL spec-runner: $build/src/cmd/wasmcri is not built"
+  echo "FAIL spec-runner: $build/wasmcri is not built"
   exit 1
 fi
 # ASan: report leaks and UB as failures of the process (the exit status is checked below).

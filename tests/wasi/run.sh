@@ -15,7 +15,6 @@ seeds=${SEED_MODULES:-$here/../../../shared/testdata/seed-modules}
 [[ -f $seeds/hello.wasm ]] || seeds=/work/shared/testdata/seed-modules
 
 wasmcri=$build/wasmcri
-[[ -x $wasmcri ]] || wasmcri=$build/src/cmd/wasmcri
 if [[ ! -x $wasmcri ]]; then
   echo "FAIL wasi-build: no wasmcri in $build"
   exit 1

@@ -3,8 +3,10 @@
 # binary assert_malformed commands, then hostile input. Usage: run.sh BUILD_DIR MODE
 set -uo pipefail
 build=${1:?usage: run.sh BUILD_DIR MODE}
-suite=${WASM_SPEC_TESTSUITE:-/work/shared/wasm-spec-testsuite}
-seeds=${SEED_MODULES:-/work/shared/testdata/seed-modules}
+shared=$(cd "$(dirname "$0")/../.." && pwd)/../shared   # the project's shared/ beside the repository
+[[ -d $shared/wasm-spec-testsuite ]] || shared=/work/shared
+suite=${WASM_SPEC_TESTSUITE:-$shared/wasm-spec-testsuite}
+seeds=${SEED_MODULES:-$shared/testdata/seed-modules}
 checker="$build/tests/wasm-frontend/frontend_check"
 
 if [[ ! -x $checker ]]; then
