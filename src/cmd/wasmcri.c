@@ -6,8 +6,9 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: wasmcri run [--dir HOST[::GUEST]] [--env K=V] [--max-memory BYTES] "
-          "MODULE.wasm [ARGS...]\n"
+    fputs("usage: wasmcri run [--dir HOST[::GUEST]] [--dir-ro HOST[::GUEST]] [--env K=V]\n"
+          "                   [--tcplisten ADDR:PORT] [--max-memory BYTES] [--timeout SECONDS]\n"
+          "                   MODULE.wasm [ARGS...]\n"
           "       wasmcri spectest FILE.wast...\n"
           "       wasmcri validate MODULE.wasm...\n",
           out);
