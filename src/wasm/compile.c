@@ -937,14 +937,15 @@ static bool compile_instruction(compiler *c)
     return !c->failed && c->p < c->end;
 }
 
-static int compile_function(const wasm_module *m, uint32_t code_index, wasm_compiled_func *out,
-                            wc_error *err)
+/* Translates one body into a fresh wasm_code; NULL with err when out of memory. */
+static wasm_code *compile_function(const wasm_module *m, uint32_t code_index,
+                                   const wasm_compiled_func *f, wc_error *err)
 {
     const wasm_module_code *body = &m->codes[code_index];
     uint32_t func_index = m->func_import_count + code_index;
-    const wasm_functype *type = &m->types[m->func_types[func_index]];
+    const wasm_functype *type = &m->types[f->type_index];
     compiler c = { .module = m, .p = body->body, .end = body->body + body->body_length };
-    int result = -1;
+    wasm_code *out = NULL;
 
     uint64_t local_total = (uint64_t)type->param_count + body->local_count;
     c.local_offsets = malloc((local_total + 1) * sizeof(*c.local_offsets));
@@ -953,30 +954,22 @@ static int compile_function(const wasm_module *m, uint32_t code_index, wasm_comp
         wc_error_set(err, WC_ERESOURCE, "compiling func[%u]: out of memory", func_index);
         goto out;
     }
-    uint64_t slot = 0;
+    uint32_t slot = 0; /* bounded by wasm_compile's check of local_slots */
     for (uint64_t i = 0; i < local_total; i++) {
         wasm_valtype t = i < type->param_count ? type->params[i]
                                                 : body->local_types[i - type->param_count];
         c.local_types[i] = t;
-        c.local_offsets[i] = (uint32_t)slot;
+        c.local_offsets[i] = slot;
         slot += wasm_slot_width(t);
     }
-    if (slot > (1u << 26)) {
-        wc_error_set(err, WC_ERESOURCE, "compiling func[%u]: too many locals", func_index);
-        goto out;
-    }
-    out->type_index = m->func_types[func_index];
-    out->param_slots = wasm_slot_count(type->params, type->param_count);
-    out->result_slots = wasm_slot_count(type->results, type->result_count);
-    out->local_slots = (uint32_t)slot;
 
-    c.height = c.max_height = out->local_slots;
+    c.height = c.max_height = f->local_slots;
     control *func = push_control(&c, CTL_FUNC);
     if (func != NULL) {
-        func->base_height = out->local_slots;
+        func->base_height = f->local_slots;
         func->result_count = type->result_count;
         func->results = type->results;
-        func->result_slots = out->result_slots;
+        func->result_slots = f->result_slots;
         while (compile_instruction(&c)) {
         }
     }
@@ -986,11 +979,15 @@ static int compile_function(const wasm_module *m, uint32_t code_index, wasm_comp
                      c.failed ? "out of memory" : "body ended inside a block");
         goto out;
     }
-    out->code = c.code;
-    c.code = NULL; /* ownership moves to the compiled function */
-    out->code_length = c.length;
+    /* Exactly sized: the growing buffer is up to twice the code, and at least 2 KiB. */
+    out = malloc(sizeof(*out) + c.length * sizeof(out->words[0]));
+    if (out == NULL) {
+        wc_error_set(err, WC_ERESOURCE, "compiling func[%u]: out of memory", func_index);
+        goto out;
+    }
+    out->length = (uint32_t)c.length;
     out->max_slots = c.max_height + 4; /* a little room for the interpreter's own pushes */
-    result = 0;
+    memcpy(out->words, c.code, c.length * sizeof(out->words[0]));
 out:
     free(c.code);
     free(c.widths);
@@ -998,9 +995,29 @@ out:
     free(c.patches);
     free(c.local_offsets);
     free(c.local_types);
-    return result;
+    return out;
 }
 
+const wasm_code *wasm_compiled_body(const wasm_module *module, uint32_t code_index,
+                                    wc_error *err)
+{
+    wasm_compiled_func *f = &module->compiled->funcs[code_index];
+    wasm_code *body = atomic_load_explicit(&f->body, memory_order_acquire);
+    if (body != NULL)
+        return body;
+    wasm_code *mine = compile_function(module, code_index, f, err);
+    if (mine == NULL)
+        return NULL;
+    wasm_code *expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(&f->body, &expected, mine,
+                                                memory_order_acq_rel, memory_order_acquire))
+        return mine;
+    free(mine); /* another thread published the same code first */
+    return expected;
+}
+
+/* Lazy: fills every function's frame layout now (cheap, and the "too many locals" limit is a
+ * load-time error as before); bodies are translated on first call. */
 int wasm_compile(wasm_module *module, wc_error *err)
 {
     wasm_compiled *compiled = calloc(1, sizeof(*compiled));
@@ -1014,10 +1031,24 @@ int wasm_compile(wasm_module *module, wc_error *err)
     }
     compiled->func_count = module->code_count;
     for (uint32_t i = 0; i < module->code_count; i++) {
-        if (compile_function(module, i, &compiled->funcs[i], err) < 0) {
+        uint32_t func_index = module->func_import_count + i;
+        const wasm_module_code *body = &module->codes[i];
+        const wasm_functype *type = &module->types[module->func_types[func_index]];
+        wasm_compiled_func *f = &compiled->funcs[i];
+        uint32_t param_slots = wasm_slot_count(type->params, type->param_count);
+        uint64_t slots = param_slots;
+        for (uint32_t l = 0; l < body->local_count && slots <= (1u << 26); l++)
+            slots += wasm_slot_width(body->local_types[l]);
+        if (slots > (1u << 26)) {
             wasm_compiled_free(compiled);
-            return -1;
+            return wc_error_set(err, WC_ERESOURCE, "compiling func[%u]: too many locals",
+                                func_index);
         }
+        atomic_init(&f->body, NULL);
+        f->type_index = module->func_types[func_index];
+        f->param_slots = param_slots;
+        f->local_slots = (uint32_t)slots;
+        f->result_slots = wasm_slot_count(type->results, type->result_count);
     }
     module->compiled = compiled;
     return 0;
@@ -1028,7 +1059,7 @@ void wasm_compiled_free(wasm_compiled *compiled)
     if (compiled == NULL)
         return;
     for (uint32_t i = 0; i < compiled->func_count; i++)
-        free(compiled->funcs[i].code);
+        free(atomic_load_explicit(&compiled->funcs[i].body, memory_order_acquire));
     free(compiled->funcs);
     free(compiled);
 }

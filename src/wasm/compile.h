@@ -1,5 +1,11 @@
-/* compile.h - the back end's internal code, produced once per module by compile.c and run by
- * interp.c. Internal to src/wasm.
+/* compile.h - the back end's internal code, produced by compile.c and run by interp.c.
+ * Internal to src/wasm.
+ *
+ * Compilation is lazy: loading a module validates every body and fills each function's frame
+ * layout (wasm_compile), but a body is translated only when the function is first called
+ * (wasm_compiled_body, from the interpreter's call path: calls from wasm, call_indirect, host
+ * calls through wasm_func_call, the start function). A module of a big program runs only a
+ * small part of its code, and every byte compiled is heap each instance process keeps.
  *
  * A compiled function is an array of 64-bit words: an internal opcode followed by its decoded
  * immediates. Branch targets are word offsets into the same array and every branch carries its
@@ -12,6 +18,7 @@
 #ifndef WASMCRI_WASM_COMPILE_H
 #define WASMCRI_WASM_COMPILE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -128,20 +135,34 @@ typedef enum wasm_internal_op {
     WASM_OP_COUNT_
 } wasm_internal_op;
 
+/* A translated body: one allocation, sized exactly. */
+typedef struct wasm_code {
+    uint32_t max_slots;       /* the frame's largest height: locals plus operands */
+    uint32_t length;          /* in words */
+    uint64_t words[];
+} wasm_code;
+
 typedef struct wasm_compiled_func {
-    uint64_t *code;
-    size_t code_length;       /* in words */
+    /* NULL until the first call. The module is shared between stores and threads, so the
+     * body is published with compare-and-swap: a thread that loses the race to compile it
+     * frees its own copy and uses the winner's (both are identical). Lock-free, and the
+     * call path pays one acquire load (a plain load on x86). Never changes once set. */
+    _Atomic(wasm_code *) body;
     uint32_t type_index;
     uint32_t param_slots;
     uint32_t local_slots;     /* parameters and declared locals */
     uint32_t result_slots;
-    uint32_t max_slots;       /* the frame's largest height: locals plus operands */
 } wasm_compiled_func;
 
 struct wasm_compiled {
     uint32_t func_count;      /* the module's defined functions, in code-section order */
     wasm_compiled_func *funcs;
 };
+
+/* The translated body of defined function code_index (in code-section order), compiling and
+ * publishing it on first use. Thread-safe. NULL with err (WC_ERESOURCE) when out of memory. */
+const wasm_code *wasm_compiled_body(const wasm_module *module, uint32_t code_index,
+                                    wc_error *err);
 
 /* Slots a value of the type occupies. */
 static inline uint32_t wasm_slot_width(wasm_valtype type)

@@ -208,6 +208,24 @@ out:
     return result;
 }
 
+/* ---- lazy compilation ------------------------------------------------------------------ */
+
+/* The slow path of a function's first call: compiles its body (compile.h). Out of memory
+ * becomes a clean host trap naming the function. */
+static __attribute__((noinline, cold)) const wasm_code *first_call(wasm_func *func,
+                                                                   wasm_trap *trap)
+{
+    const wasm_module *module = func->instance->module;
+    wc_error err = { 0 };
+    const wasm_code *body = wasm_compiled_body(module, func->index - module->func_import_count,
+                                               &err);
+    if (body == NULL) {
+        wasm_trap_host(trap, "%s", err.message);
+        wasm_trap_locate(trap, func);
+    }
+    return body;
+}
+
 /* ---- the loop ------------------------------------------------------------------------- */
 
 int wasm_interp_call(wasm_store *store, wasm_func *func, uint64_t *args, wasm_trap *trap)
@@ -275,8 +293,14 @@ enter:
         NEXT();
     } else {
         const wasm_compiled_func *cf = callee->code;
+        const wasm_code *body = atomic_load_explicit(&cf->body, memory_order_acquire);
+        if (__builtin_expect(body == NULL, 0)) {
+            body = first_call(callee, trap);
+            if (body == NULL)
+                goto unwind;
+        }
         uint64_t *new_fp = sp - cf->param_slots;
-        if (store->frame_count >= max_frames || new_fp + cf->max_slots > stack_end)
+        if (store->frame_count >= max_frames || new_fp + body->max_slots > stack_end)
             TRAP(WASM_TRAP_STACK_EXHAUSTED);
         frames[store->frame_count++] = (wasm_frame){ return_pc, fp, current };
         fp = new_fp;
@@ -284,7 +308,7 @@ enter:
             memset(fp + cf->param_slots, 0, (cf->local_slots - cf->param_slots) * sizeof(*fp));
         sp = fp + cf->local_slots;
         current = callee;
-        code = pc = cf->code;
+        code = pc = body->words;
         if (instance != callee->instance) {
             instance = callee->instance;
             LOAD_MEMORY();
@@ -383,7 +407,8 @@ op_RETURN: {
     pc = frame->return_pc;
     fp = frame->fp;
     current = frame->func;
-    code = current->code->code;
+    /* Relaxed: this thread published or acquired the body when it entered the function. */
+    code = atomic_load_explicit(&current->code->body, memory_order_relaxed)->words;
     instance = current->instance;
     LOAD_MEMORY();
     NEXT();

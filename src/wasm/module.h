@@ -141,8 +141,8 @@ void wasm_decoded_free(wasm_module *module);
 /* Front end: validate.c. WC_EINVALIDMODULE with the spec's text on failure. */
 int wasm_validate(const wasm_module *module, wc_error *err);
 
-/* Back end: compile.c. Translates every validated body into internal code, sets
- * module->compiled. wasm_compiled_free releases it. */
+/* Back end: compile.c. Sets module->compiled: every function's frame layout now, its body's
+ * internal code lazily on first call (compile.h). wasm_compiled_free releases it. */
 int wasm_compile(wasm_module *module, wc_error *err);
 void wasm_compiled_free(wasm_compiled *compiled);
 

@@ -1,6 +1,7 @@
 /* test_backend.c - the engine's back end through its public API (wasm.h): host functions,
  * re-entrancy, exit unwinding, traps with function names, recursion bombs, deep nesting,
- * interruption, memory caps, linking. Usage: test_backend DIR (with the .wasm files run.sh
+ * interruption, memory caps, linking, lazy compilation (a body is compiled on its first call,
+ * once, even when stores on several threads share the module). Usage: test_backend DIR (with the .wasm files run.sh
  * compiled from the .wat files next to this one). */
 #include <pthread.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 #include "../testlib.h"
 #include "util/file.h"
+#include "wasm/compile.h"
+#include "wasm/module.h"
 #include "wasm/wasm.h"
 
 static const char *dir;
@@ -98,13 +101,14 @@ typedef struct fixture {
     wasm_instance *instance;
 } fixture;
 
-static bool fixture_open(fixture *f, const wasm_config *config)
+/* Instantiates module (owned by the fixture unless f->module is cleared before closing). */
+static bool fixture_open_module(fixture *f, const wasm_config *config, wasm_module *module)
 {
     memset(f, 0, sizeof(*f));
     wc_error err = { 0 };
     f->store = wasm_store_new(config);
     f->linker = wasm_linker_new(f->store);
-    f->module = load("backend.wasm");
+    f->module = module;
     if (f->store == NULL || f->linker == NULL || f->module == NULL)
         return false;
     wasm_functype add = { 2, 1, i32x2, i32x1 };
@@ -131,6 +135,11 @@ static bool fixture_open(fixture *f, const wasm_config *config)
         return false;
     }
     return true;
+}
+
+static bool fixture_open(fixture *f, const wasm_config *config)
+{
+    return fixture_open_module(f, config, load("backend.wasm"));
 }
 
 static void fixture_close(fixture *f)
@@ -509,6 +518,130 @@ static void test_speed_fib(void)
     fixture_close(&f);
 }
 
+/* ---- lazy compilation ----------------------------------------------------------------- */
+
+static bool is_compiled(const wasm_module *module, uint32_t code_index)
+{
+    return atomic_load(&module->compiled->funcs[code_index].body) != NULL;
+}
+
+static uint32_t compiled_count(const wasm_module *module)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < module->code_count; i++)
+        n += is_compiled(module, i);
+    return n;
+}
+
+/* backend.wat's defined functions, in code order. */
+enum { CODE_SQUARE = 0, CODE_CALL_ADD = 1, CODE_CALL_SLOT = 9, CODE_FIB = 10 };
+
+static void test_lazy_compile(void)
+{
+    fixture f;
+    CHECK(fixture_open(&f, NULL));
+    if (f.instance != NULL) {
+        CHECK(compiled_count(f.module) == 0); /* validated at load, nothing translated */
+        wasm_trap trap;
+        uint32_t r = 0;
+        CHECK(call_i32(&f, "call_add", 2, 3, &r, &trap) == 0 && r == 5);
+        CHECK(compiled_count(f.module) == 1 && is_compiled(f.module, CODE_CALL_ADD));
+        /* host -> call_slot, then call_indirect -> square: both compiled on the way */
+        CHECK(call_i32(&f, "call_slot", 0, 6, &r, &trap) == 0 && r == 36);
+        CHECK(is_compiled(f.module, CODE_CALL_SLOT) && is_compiled(f.module, CODE_SQUARE));
+        CHECK(compiled_count(f.module) == 3);
+        const wasm_code *before = atomic_load(&f.module->compiled->funcs[CODE_SQUARE].body);
+        CHECK(call_i32(&f, "square", 7, 0, &r, &trap) == 0 && r == 49);
+        CHECK(atomic_load(&f.module->compiled->funcs[CODE_SQUARE].body) == before);
+        CHECK(call_i32(&f, "fib", 15, 0, &r, &trap) == 0 && r == 610);
+        CHECK(is_compiled(f.module, CODE_FIB) && compiled_count(f.module) == 4);
+    }
+    fixture_close(&f);
+}
+
+typedef struct shared_run {
+    wasm_module *module;
+    uint32_t result;
+    bool ok;
+} shared_run;
+
+static void *run_shared(void *arg)
+{
+    shared_run *run = arg;
+    fixture f;
+    run->ok = fixture_open_module(&f, NULL, run->module);
+    if (run->ok) {
+        wasm_trap trap;
+        run->ok = call_i32(&f, "fib", 20, 0, &run->result, &trap) == 0 &&
+                  call_i32(&f, "call_slot", 0, 9, NULL, &trap) == 0;
+    }
+    f.module = NULL; /* shared: freed by the test */
+    fixture_close(&f);
+    return NULL;
+}
+
+/* Stores on four threads call into one module at once: each function is compiled on the first
+ * call that reaches it, whichever thread that is, and a thread that loses the race frees its
+ * copy (ASan would report it otherwise). */
+static void test_lazy_compile_shared_module(void)
+{
+    for (int round = 0; round < 20; round++) {
+        wasm_module *module = load("backend.wasm");
+        CHECK(module != NULL);
+        if (module == NULL)
+            return;
+        shared_run runs[4];
+        pthread_t threads[4];
+        for (int i = 0; i < 4; i++) {
+            runs[i] = (shared_run){ .module = module };
+            CHECK(pthread_create(&threads[i], NULL, run_shared, &runs[i]) == 0);
+        }
+        for (int i = 0; i < 4; i++) {
+            pthread_join(threads[i], NULL);
+            CHECK(runs[i].ok && runs[i].result == 6765);
+        }
+        CHECK(compiled_count(module) == 3); /* fib, call_slot, square */
+        wasm_module_free(module);
+    }
+}
+
+/* Laziness means a function nobody calls is never translated at run time: translate every
+ * body of every seed module here so the compiler still sees all the code they contain. */
+static void test_compile_every_seed_function(void)
+{
+    const char *seeds = getenv("WASMCRI_SEED_MODULES");
+    if (seeds == NULL)
+        seeds = "/work/shared/testdata/seed-modules";
+    const char *names[] = { "hello.wasm", "wasi_example_main.wasm", "wasi-demo-app.wasm" };
+    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", seeds, names[n]);
+        if (access(path, R_OK) != 0) {
+            fprintf(stderr, "%s: absent, not compiled\n", path);
+            continue;
+        }
+        uint8_t *bytes = NULL;
+        size_t length = 0;
+        wc_error err = { 0 };
+        wasm_module *module = NULL;
+        CHECK(wc_read_file(path, &bytes, &length, &err) == 0 &&
+              wasm_module_new(bytes, length, &module, &err) == 0);
+        free(bytes);
+        if (module == NULL)
+            continue;
+        size_t words = 0;
+        for (uint32_t i = 0; i < module->code_count; i++) {
+            const wasm_code *body = wasm_compiled_body(module, i, &err);
+            CHECK(body != NULL && body->length > 0);
+            if (body != NULL)
+                words += body->length;
+        }
+        fprintf(stderr, "%s: %u functions, %zu bytes compiled\n", names[n], module->code_count,
+                words * sizeof(uint64_t));
+        wasm_module_free(module);
+    }
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : ".";
@@ -522,6 +655,9 @@ int main(int argc, char **argv)
     RUN_TEST(test_deep_nesting);
     RUN_TEST(test_many_locals_recursion);
     RUN_TEST(test_api_objects);
+    RUN_TEST(test_lazy_compile);
+    RUN_TEST(test_lazy_compile_shared_module);
+    RUN_TEST(test_compile_every_seed_function);
     RUN_TEST(test_speed_fib);
     return TESTS_DONE();
 }
