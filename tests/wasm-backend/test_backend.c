@@ -4,6 +4,8 @@
  * once, even when stores on several threads share the module). Usage: test_backend DIR (with the .wasm files run.sh
  * compiled from the .wat files next to this one). */
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -642,9 +644,84 @@ static void test_compile_every_seed_function(void)
     }
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* Out of memory in a first call's compilation is a clean host trap naming the function. A
+ * child process loads a 4 MB body (24 MB compiled), caps its address space just above
+ * what it uses, then calls it. (Not under ASan: its shadow memory needs the address space.) */
+static void test_lazy_compile_out_of_memory(void)
+{
+#ifdef UNDER_ASAN
+    fprintf(stderr, "skipped under ASan\n");
+#else
+    const size_t pairs = 1000000;
+    uint8_t *body = malloc(pairs * 4 + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < pairs; i++) {
+        body[n++] = 0x42; /* i64.const 0; local.set 0 */
+        body[n++] = 0x00;
+        body[n++] = 0x21;
+        body[n++] = 0x00;
+    }
+    body[n++] = 0x0b;
+    size_t length;
+    uint8_t *bytes = module_with_body(body, n, 1, &length);
+    free(body);
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        wasm_module *module = NULL;
+        wc_error err = { 0 };
+        wasm_trap trap;
+        wasm_instance *instance = NULL;
+        wasm_extern ext;
+        wasm_store *store = wasm_store_new(NULL);
+        if (wasm_module_new(bytes, length, &module, &err) < 0 ||
+            wasm_instance_new(store, module, NULL, 0, &instance, &trap, &err) < 0 ||
+            !wasm_instance_export(instance, WASM_NAME("f"), &ext))
+            _exit(2);
+        unsigned long pages = 0;
+        FILE *statm = fopen("/proc/self/statm", "r");
+        if (statm == NULL || fscanf(statm, "%lu", &pages) != 1)
+            _exit(3);
+        fclose(statm);
+        struct rlimit limit = { (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (8u << 20),
+                                RLIM_INFINITY };
+        if (setrlimit(RLIMIT_AS, &limit) < 0)
+            _exit(4);
+        int rc = wasm_func_call(store, ext.of.func, NULL, NULL, &trap);
+        fprintf(stderr, "trap: %s in %s\n", trap.message, trap.function);
+        _exit(rc == -1 && trap.kind == WASM_TRAP_HOST &&
+              strstr(trap.message, "out of memory") != NULL &&
+              strcmp(trap.function, "func[0]") == 0 ? 0 : 5);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(bytes);
+
+    /* Without the cap the same body compiles and runs. */
+    wasm_module *module = NULL;
+    wc_error err = { 0 };
+    bytes = module_with_body((const uint8_t[]){ 0x41, 0x00, 0x1a, 0x0b }, 4, 0, &length);
+    CHECK(wasm_module_new(bytes, length, &module, &err) == 0);
+    free(bytes);
+    wasm_module_free(module);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : ".";
+    /* First, while the heap holds no free memory the address-space cap would not see. */
+    RUN_TEST(test_lazy_compile_out_of_memory);
     RUN_TEST(test_host_functions);
     RUN_TEST(test_exit_unwinds);
     RUN_TEST(test_traps_name_the_function);
