@@ -709,7 +709,18 @@ static int new_session(connection *conn)
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, on_frame_recv);
     nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, on_frame_send);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
-    int rc = nghttp2_session_server_new(&conn->session, callbacks, conn);
+    /* grpc-go (crictl, critest, kubelet) dialing a unix socket sends the socket's path as
+     * :authority, which nghttp2's HTTP messaging checks reject as an invalid authority
+     * (PROTOCOL_ERROR on every call). gRPC's own request rules (POST, :path, content-type) are
+     * checked in on_header/on_frame_recv, so the generic HTTP checks are turned off. */
+    nghttp2_option *option;
+    if (nghttp2_option_new(&option) != 0) {
+        nghttp2_session_callbacks_del(callbacks);
+        return -1;
+    }
+    nghttp2_option_set_no_http_messaging(option, 1);
+    int rc = nghttp2_session_server_new2(&conn->session, callbacks, conn, option);
+    nghttp2_option_del(option);
     nghttp2_session_callbacks_del(callbacks);
     if (rc != 0)
         return -1;

@@ -61,6 +61,14 @@ def t_version():
         return "empty runtime_version"
 
 
+def t_socket_path_authority():
+    # grpc-go (crictl, critest, kubelet) sends the unix socket's path as :authority.
+    with channel(**{"grpc.default_authority": sock_path}) as ch:
+        r = runtime(ch).Version(api_pb2.VersionRequest(version="v1"), timeout=5)
+    if r.runtime_name != "wasmcri":
+        return "unexpected %r" % r
+
+
 def t_status():
     with channel() as ch:
         r = runtime(ch).Status(api_pb2.StatusRequest(verbose=True), timeout=5)
@@ -233,6 +241,7 @@ def t_image_service_routed():
 
 for name, fn in [
     ("py-version", t_version),
+    ("py-socket-path-authority", t_socket_path_authority),
     ("py-status", t_status),
     ("py-unimplemented", t_unimplemented),
     ("py-unknown-method", t_unknown_method),
