@@ -76,7 +76,7 @@ def t_status():
     if not conds["RuntimeReady"].status:
         return "RuntimeReady false"
     net = conds["NetworkReady"]
-    if net.status or net.reason != "NetworkPluginNotReady" or not net.message:
+    if not net.status or net.reason != "HostNetwork" or "network namespace" not in net.message:
         return "NetworkReady %r" % net
     if "config" not in r.info or sock_path not in r.info["config"]:
         return "verbose info lacks the config: %r" % dict(r.info)

@@ -125,7 +125,7 @@ else fail crictl-version-yaml "got: $out"; fi
 
 printf 'runtime-endpoint: unix://%s\ntimeout: 5\n' "$sock" >"$tmp/crictl.yaml"
 out=$("$ctl" --config "$tmp/crictl.yaml" info 2>&1)
-if grep -q '"type": "RuntimeReady"' <<<"$out" && grep -q '"reason": "NetworkPluginNotReady"' <<<"$out" \
+if grep -q '"type": "RuntimeReady"' <<<"$out" && grep -q '"reason": "HostNetwork"' <<<"$out" \
   && grep -q '"config": {' <<<"$out"; then
   pass crictl-info-via-config-file
 else
