@@ -438,7 +438,7 @@ before_fds=$(ls /proc/"$daemon_pid"/fd | wc -l)
 pod=$(pod_config many)
 p=$(ctl runp --runtime=wasm "$pod")
 ids=()
-many=100
+many=200
 [[ $mode == asan ]] && many=30
 for i in $(seq 1 "$many"); do
   f=$tmp/ctr-many-$i.yaml
