@@ -38,7 +38,7 @@ typedef struct patch {
 typedef struct compiler {
     const wasm_module *module;
     const uint8_t *p, *end;
-    uint64_t *code;
+    wasm_word *code;
     size_t length, capacity;
     uint8_t *widths;
     uint32_t width_count, width_capacity;
@@ -251,26 +251,45 @@ static void skip_dead_code(compiler *c)
 
 /* ---- emitting ------------------------------------------------------------------------ */
 
-static void emit(compiler *c, uint64_t word)
+/* Room for `words` more words; false (and failed) when out of memory or past 32-bit
+ * offsets. */
+static bool reserve(compiler *c, size_t words)
 {
-    if (c->length == c->capacity) {
-        size_t capacity = c->capacity ? c->capacity * 2 : 256;
-        uint64_t *code = realloc(c->code, capacity * sizeof(*code));
-        if (code == NULL) {
-            c->failed = true;
-            return;
-        }
-        c->code = code;
-        c->capacity = capacity;
+    if (c->length + words <= c->capacity)
+        return true;
+    size_t capacity = c->capacity ? c->capacity * 2 : 256;
+    while (capacity < c->length + words)
+        capacity *= 2;
+    wasm_word *code = capacity > UINT32_MAX ? NULL : realloc(c->code, capacity * sizeof(*code));
+    if (code == NULL) {
+        c->failed = true;
+        return false;
     }
-    c->code[c->length++] = word;
+    c->code = code;
+    c->capacity = capacity;
+    return true;
+}
+
+static void emit(compiler *c, uint32_t word)
+{
+    if (reserve(c, 1))
+        c->code[c->length++] = word;
+}
+
+/* A 64-bit immediate: two words, read back by wasm_imm64. */
+static void emit64(compiler *c, uint64_t value)
+{
+    if (reserve(c, 2)) {
+        memcpy(&c->code[c->length], &value, sizeof(value));
+        c->length += 2;
+    }
 }
 
 static void emit_op(compiler *c, wasm_internal_op op)
 {
     c->last_op = c->length;
     c->has_last_op = true;
-    emit(c, (uint64_t)op);
+    emit(c, (uint32_t)op);
 }
 
 /* Marks the current position as a branch target. */
@@ -323,7 +342,7 @@ static wasm_internal_op inverse_compare(wasm_internal_op op)
 }
 
 /* The fused jump for a comparison (plain or with an immediate), or WASM_OP_COUNT_. */
-static wasm_internal_op compare_jump(uint64_t previous, bool *immediate)
+static wasm_internal_op compare_jump(wasm_word previous, bool *immediate)
 {
     switch (previous) {
 #define WASM_JUMP_CASE(name) \
@@ -344,7 +363,7 @@ static bool fuse_compare_jump(compiler *c, bool when)
         return false;
     bool immediate = false;
     wasm_internal_op jump = compare_jump(c->code[c->last_op], &immediate);
-    if (jump == WASM_OP_COUNT_ || c->last_op + (immediate ? 2 : 1) != c->length)
+    if (jump == WASM_OP_COUNT_ || c->last_op + (immediate ? 3 : 1) != c->length)
         return false;
     if (!when) {
         /* JUMP_X and JUMP_X_IMM follow the order of the plain comparisons */
@@ -369,16 +388,13 @@ static void emit_numeric(compiler *c, wasm_internal_op op)
         c->code[c->last_op] = with_locals;
         return;
     }
-    if (fusable_last(c, 2)) {
-        uint64_t previous = c->code[c->last_op];
-        if (previous == WASM_OP_CONST) {
-            c->code[c->last_op] = with_immediate;
-            return;
-        }
-        if (previous == WASM_OP_LOCAL_GET) {
-            c->code[c->last_op] = with_local;
-            return;
-        }
+    if (fusable_last(c, 3) && c->code[c->last_op] == WASM_OP_CONST) {
+        c->code[c->last_op] = with_immediate;
+        return;
+    }
+    if (fusable_last(c, 2) && c->code[c->last_op] == WASM_OP_LOCAL_GET) {
+        c->code[c->last_op] = with_local;
+        return;
     }
     emit_op(c, op);
 }
@@ -549,7 +565,7 @@ static void compile_simd(compiler *c)
         return;
     }
     const uint8_t *immediate = NULL;
-    uint64_t offset = 0;
+    uint32_t offset = 0;
     uint8_t lane = 0;
     switch (simd->immediate) {
     case WASM_SIMD_IMM_MEMARG:
@@ -585,17 +601,17 @@ static void compile_simd(compiler *c)
         memcpy(&low, immediate, 8);
         memcpy(&high, immediate + 8, 8);
         emit_op(c, WASM_OP_V128_CONST);
-        emit(c, low);
-        emit(c, high);
+        emit64(c, low);
+        emit64(c, high);
     } else if (simd->memory != WASM_SIMD_NOT_MEMORY) {
         emit_op(c, WASM_OP_SIMD_MEMORY);
-        emit(c, (uint64_t)(uintptr_t)simd);
+        emit64(c, (uint64_t)(uintptr_t)simd);
         emit(c, offset);
         emit(c, lane);
     } else {
         emit_op(c, WASM_OP_SIMD);
-        emit(c, (uint64_t)(uintptr_t)simd);
-        emit(c, (uint64_t)(uintptr_t)immediate);
+        emit64(c, (uint64_t)(uintptr_t)simd);
+        emit64(c, (uint64_t)(uintptr_t)immediate);
     }
 }
 
@@ -819,14 +835,14 @@ static bool compile_instruction(compiler *c)
     case 0x21: { /* local.set */
         uint32_t index = read_u32(c);
         pop_width(c);
-        if (c->local_types[index] != WASM_V128 && fusable_last(c, 2)) {
-            uint64_t previous = c->code[c->last_op];
-            if (previous == WASM_OP_LOCAL_GET || previous == WASM_OP_CONST) {
-                uint64_t operand = c->code[c->last_op + 1];
-                bool copy = previous == WASM_OP_LOCAL_GET;
+        if (c->local_types[index] != WASM_V128) {
+            /* local.get a; local.set b: LOCAL_COPY a b. c.const v; local.set b:
+             * LOCAL_SET_CONST v b. The operand stays where it is; the slot is appended. */
+            bool copy = fusable_last(c, 2) && c->code[c->last_op] == WASM_OP_LOCAL_GET;
+            bool constant = fusable_last(c, 3) && c->code[c->last_op] == WASM_OP_CONST;
+            if (copy || constant) {
                 c->code[c->last_op] = copy ? WASM_OP_LOCAL_COPY : WASM_OP_LOCAL_SET_CONST;
-                c->code[c->last_op + 1] = copy ? operand : c->local_offsets[index];
-                emit(c, copy ? c->local_offsets[index] : operand);
+                emit(c, c->local_offsets[index]);
                 break;
             }
         }
@@ -872,22 +888,22 @@ static bool compile_instruction(compiler *c)
     case 0x41:
         push_width(c, 1);
         emit_op(c, WASM_OP_CONST);
-        emit(c, (uint64_t)(uint32_t)(int32_t)read_sleb(c));
+        emit64(c, (uint64_t)(uint32_t)(int32_t)read_sleb(c));
         break;
     case 0x42:
         push_width(c, 1);
         emit_op(c, WASM_OP_CONST);
-        emit(c, (uint64_t)read_sleb(c));
+        emit64(c, (uint64_t)read_sleb(c));
         break;
     case 0x43:
         push_width(c, 1);
         emit_op(c, WASM_OP_CONST);
-        emit(c, read_fixed(c, 4));
+        emit64(c, read_fixed(c, 4));
         break;
     case 0x44:
         push_width(c, 1);
         emit_op(c, WASM_OP_CONST);
-        emit(c, read_fixed(c, 8));
+        emit64(c, read_fixed(c, 8));
         break;
     case 0xbc: case 0xbd: case 0xbe: case 0xbf:
         break; /* reinterpret: slots hold raw bits already */
@@ -895,7 +911,7 @@ static bool compile_instruction(compiler *c)
         read_uleb(c);
         push_width(c, 1);
         emit_op(c, WASM_OP_CONST);
-        emit(c, 0);
+        emit64(c, 0);
         break;
     case 0xd1:
         emit_op(c, WASM_OP_REF_IS_NULL);

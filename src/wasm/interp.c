@@ -249,14 +249,14 @@ int wasm_interp_call(wasm_store *store, wasm_func *func, uint64_t *args, wasm_tr
 
     wasm_func *current = NULL;
     wasm_instance *instance = NULL;
-    const uint64_t *code = NULL, *pc = NULL;
+    const wasm_word *code = NULL, *pc = NULL;
     uint64_t *fp = NULL, *sp = args + func->param_slots;
     uint8_t *mem = NULL;
     uint64_t mem_size = 0;
     wasm_func *callee = func;
     wasm_trap_kind kind = WASM_TRAP_NONE;
     uint32_t element_index = 0; /* named in table-element trap messages, as the spec's are */
-    const uint64_t *return_pc = NULL; /* NULL: the callee returns to the host */
+    const wasm_word *return_pc = NULL; /* NULL: the callee returns to the host */
 
 #define NEXT() goto *labels[*pc++]
 #define TRAP(k) do { kind = (k); goto trap; } while (0)
@@ -339,9 +339,9 @@ op_JUMP_IF_ZERO:
         NEXT(); \
     } \
     op_JUMP_##name##_IMM: { \
-        uint32_t a = (uint32_t)sp[-1], b = (uint32_t)pc[0]; \
+        uint32_t a = (uint32_t)sp[-1], b = (uint32_t)wasm_imm64(pc); \
         sp -= 1; \
-        pc = (expr) ? code + pc[1] : pc + 2; \
+        pc = (expr) ? code + pc[2] : pc + 3; \
         NEXT(); \
     }
 COMPARE_JUMP(I32_EQ, a == b)
@@ -384,7 +384,7 @@ op_BR_TABLE: {
     uint64_t index = (uint32_t)*--sp;
     if (index > count)
         index = count;
-    const uint64_t *entry = pc + 1 + 3 * index;
+    const wasm_word *entry = pc + 1 + 3 * index;
     uint64_t *to = fp + entry[1];
     uint64_t keep = entry[2];
     const uint64_t *from = sp - keep;
@@ -497,8 +497,8 @@ op_LOCAL_GET2:
     pc += 2;
     NEXT();
 op_LOCAL_SET_CONST:
-    fp[pc[0]] = pc[1];
-    pc += 2;
+    fp[pc[2]] = wasm_imm64(pc);
+    pc += 3;
     NEXT();
 
 op_GLOBAL_GET:
@@ -517,13 +517,14 @@ op_GLOBAL_SET_V128:
     NEXT();
 
 op_CONST:
-    *sp++ = *pc++;
+    *sp++ = wasm_imm64(pc);
+    pc += 2;
     NEXT();
 op_V128_CONST:
-    sp[0] = pc[0];
-    sp[1] = pc[1];
+    sp[0] = wasm_imm64(pc);
+    sp[1] = wasm_imm64(pc + 2);
     sp += 2;
-    pc += 2;
+    pc += 4;
     NEXT();
 
     /* Loads and stores: effective address = u32 operand + u32 offset, in 64 bits. */
@@ -611,7 +612,8 @@ op_MEMORY_GROW: {
 #define I32_OPS(name, expr) \
     op_##name: BINARY_I32(expr) \
     op_##name##_IMM: { \
-        uint32_t a = (uint32_t)sp[-1], b = (uint32_t)*pc++; \
+        uint32_t a = (uint32_t)sp[-1], b = (uint32_t)wasm_imm64(pc); \
+        pc += 2; \
         sp[-1] = (uint32_t)(expr); \
         NEXT(); \
     } \
@@ -629,7 +631,8 @@ op_MEMORY_GROW: {
 #define I64_OPS(name, expr) \
     op_##name: BINARY_I64(expr) \
     op_##name##_IMM: { \
-        uint64_t a = sp[-1], b = *pc++; \
+        uint64_t a = sp[-1], b = wasm_imm64(pc); \
+        pc += 2; \
         sp[-1] = (uint64_t)(expr); \
         NEXT(); \
     } \
@@ -999,9 +1002,9 @@ op_REF_FUNC:
     NEXT();
 
 op_SIMD: {
-    const wasm_simd_op *op = (const wasm_simd_op *)(uintptr_t)pc[0];
-    const uint8_t *immediate = (const uint8_t *)(uintptr_t)pc[1];
-    pc += 2;
+    const wasm_simd_op *op = (const wasm_simd_op *)(uintptr_t)wasm_imm64(pc);
+    const uint8_t *immediate = (const uint8_t *)(uintptr_t)wasm_imm64(pc + 2);
+    pc += 4;
     wasm_v128 operands[3], result;
     memset(operands, 0, sizeof(operands));
     memset(&result, 0, sizeof(result));
@@ -1019,10 +1022,10 @@ op_SIMD: {
     NEXT();
 }
 op_SIMD_MEMORY: {
-    const wasm_simd_op *op = (const wasm_simd_op *)(uintptr_t)pc[0];
-    uint64_t offset = pc[1];
-    uint8_t lane = (uint8_t)pc[2];
-    pc += 3;
+    const wasm_simd_op *op = (const wasm_simd_op *)(uintptr_t)wasm_imm64(pc);
+    uint64_t offset = pc[2];
+    uint8_t lane = (uint8_t)pc[3];
+    pc += 4;
     wasm_v128 vector, result;
     memset(&vector, 0, sizeof(vector));
     memset(&result, 0, sizeof(result));

@@ -69,7 +69,7 @@ struct wasm_instance {
 
 /* A frame of the interpreter's own call stack. */
 typedef struct wasm_frame {
-    const uint64_t *return_pc;
+    const wasm_word *return_pc;
     uint64_t *fp;
     wasm_func *func;
 } wasm_frame;

@@ -639,7 +639,7 @@ static void test_compile_every_seed_function(void)
                 words += body->length;
         }
         fprintf(stderr, "%s: %u functions, %zu bytes compiled\n", names[n], module->code_count,
-                words * sizeof(uint64_t));
+                words * sizeof(wasm_word));
         wasm_module_free(module);
     }
 }
@@ -653,7 +653,7 @@ static void test_compile_every_seed_function(void)
 #endif
 
 /* Out of memory in a first call's compilation is a clean host trap naming the function. A
- * child process loads a 4 MB body (24 MB compiled), caps its address space just above
+ * child process loads a 4 MB body (16 MB compiled), caps its address space just above
  * what it uses, then calls it. (Not under ASan: its shadow memory needs the address space.) */
 static void test_lazy_compile_out_of_memory(void)
 {
