@@ -1,8 +1,8 @@
 /* test_backend.c - the engine's back end through its public API (wasm.h): host functions,
  * re-entrancy, exit unwinding, traps with function names, recursion bombs, deep nesting,
  * interruption, memory caps, linking, lazy compilation (a body is compiled on its first call,
- * once, even when stores on several threads share the module). Usage: test_backend DIR (with the .wasm files run.sh
- * compiled from the .wat files next to this one). */
+ * once, even when stores on several threads share the module). Usage: test_backend DIR (with
+ * the .wasm files run.sh compiled from the .wat files next to this one). */
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
