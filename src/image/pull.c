@@ -35,21 +35,7 @@ static int64_t now_ns(void)
 
 static void new_image_free(img_new_image *image)
 {
-    img_record *r = &image->record;
-    free(r->id);
-    img_strv_free(r->repo_tags, r->repo_tags_count);
-    img_strv_free(r->repo_digests, r->repo_digests_count);
-    free(r->module_path);
-    free(r->module_filename);
-    free(r->stop_signal);
-    img_strv_free(r->entrypoint, r->entrypoint_count);
-    img_strv_free(r->cmd, r->cmd_count);
-    img_strv_free(r->env, r->env_count);
-    free(r->workdir);
-    free(r->user);
-    free(r->rootfs_path);
-    free(r->source);
-    free(r->media_type);
+    img_record_clear(&image->record);
     img_strv_free(image->blobs, image->blobs_count);
 }
 

@@ -59,10 +59,8 @@ int img_strv_push(char ***strv, size_t *count, const char *value)
     return 0;
 }
 
-void img_record_free(img_record *r)
+void img_record_clear(img_record *r)
 {
-    if (r == NULL)
-        return;
     free(r->id);
     img_strv_free(r->repo_tags, r->repo_tags_count);
     img_strv_free(r->repo_digests, r->repo_digests_count);
@@ -77,6 +75,13 @@ void img_record_free(img_record *r)
     free(r->rootfs_path);
     free(r->source);
     free(r->media_type);
+}
+
+void img_record_free(img_record *r)
+{
+    if (r == NULL)
+        return;
+    img_record_clear(r);
     free(r);
 }
 

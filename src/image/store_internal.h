@@ -56,6 +56,8 @@ int img_records_all_blobs(img_store *store, char ***digests, size_t *count, wc_e
 int img_records_has_id(img_store *store, const char *id, bool *exists, wc_error *err);
 /* Every record, read from the database (for the cache). */
 int img_records_load_all(img_store *store, img_record ***out, size_t *count, wc_error *err);
+/* Frees what a record holds, not the record itself (img_record_free frees both). */
+void img_record_clear(img_record *record);
 
 /* The in-memory copy (cache.c). */
 int img_cache_reload(img_store *store, wc_error *err);
