@@ -421,16 +421,25 @@ static int unary(grpc_client *client, const char *path, const uint8_t *body, siz
     return rc;
 }
 
+/* A request message as one gRPC length-prefixed frame (new buffer, NULL when out of memory). */
+static uint8_t *framed(const uint8_t *request, size_t request_length)
+{
+    uint8_t *body = malloc(GRPC_PREFIX_BYTES + request_length);
+    if (body == NULL)
+        return NULL;
+    grpc_prefix_write(body, (uint32_t)request_length);
+    if (request_length > 0)
+        memcpy(body + GRPC_PREFIX_BYTES, request, request_length);
+    return body;
+}
+
 int grpc_client_unary(grpc_client *client, const char *path, const uint8_t *request,
                       size_t request_length, uint8_t **response, size_t *response_length,
                       grpc_status *status, wc_error *err)
 {
-    uint8_t *body = malloc(GRPC_PREFIX_BYTES + request_length);
+    uint8_t *body = framed(request, request_length);
     if (body == NULL)
         return wc_error_set(err, WC_ERESOURCE, "out of memory");
-    grpc_prefix_write(body, (uint32_t)request_length);
-    if (request_length > 0)
-        memcpy(body + GRPC_PREFIX_BYTES, request, request_length);
     int rc = unary(client, path, body, GRPC_PREFIX_BYTES + request_length, response,
                    response_length, status, err);
     free(body);
@@ -448,12 +457,9 @@ int grpc_client_stream(grpc_client *client, const char *path, const uint8_t *req
                        size_t request_length, grpc_message_fn on_message, void *data,
                        grpc_status *status, wc_error *err)
 {
-    uint8_t *body = malloc(GRPC_PREFIX_BYTES + request_length);
+    uint8_t *body = framed(request, request_length);
     if (body == NULL)
         return wc_error_set(err, WC_ERESOURCE, "out of memory");
-    grpc_prefix_write(body, (uint32_t)request_length);
-    if (request_length > 0)
-        memcpy(body + GRPC_PREFIX_BYTES, request, request_length);
     client_call call = {.body = body, .body_length = GRPC_PREFIX_BYTES + request_length,
                         .on_message = on_message, .data = data};
     int rc = run_call(client, path, &call, status, err);
