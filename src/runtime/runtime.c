@@ -56,11 +56,6 @@ static char *dup_or_empty(const char *s)
     return strdup(s ? s : "");
 }
 
-static int64_t now_ns(void)
-{
-    return rt_now_ns();
-}
-
 const char *rt_runtime_shim_path(const rt_runtime *runtime)
 {
     return runtime->shim_path;
@@ -496,7 +491,7 @@ int rt_pod_run(rt_runtime *runtime, const rt_pod_request *request, rt_pod **out,
     pod->uid = strdup(uid);
     pod->attempt = request->attempt;
     pod->runtime_handler = dup_or_empty(request->runtime_handler);
-    pod->created_ns = now_ns();
+    pod->created_ns = rt_now_ns();
     pod->state = RT_POD_READY;
     if (!pod->name || !pod->namespace_ || !pod->uid || !pod->runtime_handler
         || copy_blob(&pod->config, &pod->config_length, request->config,
@@ -632,7 +627,7 @@ int rt_container_create(rt_runtime *runtime, rt_pod *pod, const rt_container_req
     c->image = dup_or_empty(request->image);
     c->image_id = dup_or_empty(request->image_id);
     c->log_path = request->log_path ? strdup(request->log_path) : NULL;
-    c->created_ns = now_ns();
+    c->created_ns = rt_now_ns();
     c->state = RT_CONTAINER_CREATED;
     c->stop_signal = request->stop_signal > 0 ? request->stop_signal : SIGTERM;
     c->cpu = request->cpu;
@@ -814,7 +809,7 @@ int rt_container_reopen_log(rt_runtime *runtime, rt_container *container, wc_err
 int rt_container_usage(const rt_container *container, rt_usage *out, wc_error *err)
 {
     *out = (rt_usage){ 0 };
-    out->timestamp_ns = now_ns();
+    out->timestamp_ns = rt_now_ns();
     if (container->state != RT_CONTAINER_RUNNING || container->pid <= 0)
         return 0;
     return rt_process_usage(container->pid, out, err);
