@@ -465,6 +465,8 @@ int img_store_pull(img_store *store, const char *reference, const img_annotation
     return rc;
 }
 
+/* nftw() hands its callback no user pointer: per-thread totals are the callback's only way
+ * out, and stay correct when two ImageFsInfo walks run on different pool threads. */
 static __thread uint64_t usage_bytes, usage_inodes;
 
 static int count_usage(const char *path, const struct stat *st, int flag, struct FTW *ftw)
