@@ -824,7 +824,7 @@ int crictl_cmd_stats(crictl_ctx *ctx, int argc, char **argv)
         }
         Runtime__V1__ContainerStats *shown = later ? later : s;
         if (shown->memory && shown->memory->working_set_bytes)
-            crictl_human_size(shown->memory->working_set_bytes->value, mem, sizeof mem);
+            crictl_human_size(shown->memory->working_set_bytes->value, 4, mem, sizeof mem);
         const char *row[] = { crictl_short_id(cid, false, id),
                               s->attributes && s->attributes->metadata
                                   ? s->attributes->metadata->name : "",

@@ -7,21 +7,9 @@
 #include <string.h>
 
 #include "crictl/commands.h"
+#include "crictl/runtime_util.h"
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-
-/* go-units HumanSizeWithPrecision(size, 3): "2.21MB", "512B". */
-static void human_size(uint64_t size, char *out, size_t length)
-{
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-    double value = (double)size;
-    size_t unit = 0;
-    while (value >= 1000 && unit < 6) {
-        value /= 1000;
-        unit++;
-    }
-    snprintf(out, length, "%.3g%s", value, units[unit]);
-}
 
 /* "sha256:abcdef..." -> "abcdef0123456" (13 characters, as crictl truncates ids). */
 static void truncated_id(const char *id, char *out, size_t length)
@@ -42,50 +30,6 @@ static void split_tag(const char *repo_tag, char *repo, size_t repo_size, char *
     }
     snprintf(repo, repo_size, "%.*s", (int)(colon - repo_tag), repo_tag);
     snprintf(tag, tag_size, "%s", colon + 1);
-}
-
-/* A minimal text/tabwriter: rows of cells, columns padded to max(width + 3, 20). */
-typedef struct table {
-    char ***rows;
-    size_t rows_count;
-    size_t columns;
-} table;
-
-static void table_add(table *t, const char *const *cells)
-{
-    char ***grown = realloc(t->rows, (t->rows_count + 1) * sizeof *grown);
-    if (grown == NULL)
-        return;
-    t->rows = grown;
-    char **row = calloc(t->columns, sizeof *row);
-    if (row == NULL)
-        return;
-    for (size_t c = 0; c < t->columns; c++)
-        row[c] = strdup(cells[c] ? cells[c] : "");
-    t->rows[t->rows_count++] = row;
-}
-
-static void table_print_free(table *t)
-{
-    size_t widths[16] = {0};
-    for (size_t r = 0; r < t->rows_count; r++)
-        for (size_t c = 0; c < t->columns && c < 16; c++) {
-            size_t n = t->rows[r][c] ? strlen(t->rows[r][c]) : 0;
-            if (n + 3 > widths[c])
-                widths[c] = n + 3;
-        }
-    for (size_t r = 0; r < t->rows_count; r++) {
-        for (size_t c = 0; c < t->columns; c++) {
-            const char *cell = t->rows[r][c] ? t->rows[r][c] : "";
-            if (c + 1 < t->columns)
-                printf("%-*s", (int)(widths[c] < 20 ? 20 : widths[c]), cell);
-            else
-                printf("%s\n", cell);
-            free(t->rows[r][c]);
-        }
-        free(t->rows[r]);
-    }
-    free(t->rows);
 }
 
 static int unknown_flag(char **argv, wc_error *err)
@@ -255,10 +199,11 @@ int crictl_cmd_images(crictl_ctx *ctx, int argc, char **argv)
         for (size_t i = 0; i < list->n_images; i++)
             print_verbose(list->images[i]);
     } else {
-        table t = {.columns = digests ? 5 : 4};
+        crictl_table t;
+        crictl_table_init(&t, digests ? 5 : 4);
         const char *header5[] = {"IMAGE", "TAG", "DIGEST", "IMAGE ID", "SIZE"};
         const char *header4[] = {"IMAGE", "TAG", "IMAGE ID", "SIZE"};
-        table_add(&t, digests ? header5 : header4);
+        crictl_table_row(&t, digests ? header5 : header4);
         for (size_t i = 0; i < list->n_images; i++) {
             const Runtime__V1__Image *image = list->images[i];
             char id[80], size[32], digest[80] = "<none>";
@@ -266,7 +211,7 @@ int crictl_cmd_images(crictl_ctx *ctx, int argc, char **argv)
                 snprintf(id, sizeof id, "%s", image->id);
             else
                 truncated_id(image->id, id, sizeof id);
-            human_size(image->size, size, sizeof size);
+            crictl_human_size(image->size, 3, size, sizeof size); /* crictl images: 3 digits */
             if (image->n_repo_digests > 0) {
                 const char *at = strchr(image->repo_digests[0], '@');
                 if (at && no_trunc)
@@ -286,10 +231,11 @@ int crictl_cmd_images(crictl_ctx *ctx, int argc, char **argv)
                 }
                 const char *row5[] = {repo, tag, digest, id, size};
                 const char *row4[] = {repo, tag, id, size};
-                table_add(&t, digests ? row5 : row4);
+                crictl_table_row(&t, digests ? row5 : row4);
             }
         }
-        table_print_free(&t);
+        crictl_table_print(&t);
+        crictl_table_free(&t);
     }
     protobuf_c_message_free_unpacked(response, NULL);
     return rc;

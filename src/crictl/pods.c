@@ -397,7 +397,8 @@ int crictl_cmd_statsp(crictl_ctx *ctx, int argc, char **argv)
                          / (double)(l->linux->cpu->timestamp - s->linux->cpu->timestamp));
         Runtime__V1__PodSandboxStats *shown = l ? l : s;
         if (shown->linux && shown->linux->memory && shown->linux->memory->working_set_bytes)
-            crictl_human_size(shown->linux->memory->working_set_bytes->value, mem, sizeof mem);
+            crictl_human_size(shown->linux->memory->working_set_bytes->value, 4, mem,
+                              sizeof mem);
         const char *row[] = { s->attributes && s->attributes->metadata
                                   ? s->attributes->metadata->name : "",
                               crictl_short_id(pid, false, id), cpu, mem };

@@ -86,16 +86,16 @@ void crictl_ago(int64_t unix_ns, char *out, size_t size)
         snprintf(out, size, "%lld years ago", (long long)(days / 365));
 }
 
-void crictl_human_size(uint64_t bytes, char *out, size_t size)
+void crictl_human_size(uint64_t bytes, int precision, char *out, size_t size)
 {
-    static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+    static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
     double value = (double)bytes;
     size_t unit = 0;
     while (value >= 1000 && unit + 1 < sizeof units / sizeof units[0]) {
         value /= 1000;
         unit++;
     }
-    snprintf(out, size, "%.4g%s", value, units[unit]);
+    snprintf(out, size, "%.*g%s", precision, value, units[unit]);
 }
 
 const char *crictl_short_id(const char *id, bool no_trunc, char out[14])

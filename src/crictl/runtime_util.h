@@ -24,8 +24,9 @@ void crictl_table_free(crictl_table *table);
 
 /* "3 seconds ago", "About a minute ago", ... from a Unix-nanoseconds time. */
 void crictl_ago(int64_t unix_ns, char *out, size_t size);
-/* "1.2MB" as go-units HumanSize (SI units, 4 significant digits). */
-void crictl_human_size(uint64_t bytes, char *out, size_t size);
+/* "1.2MB" as go-units HumanSizeWithPrecision (SI units, `precision` significant digits:
+ * HumanSize, for stats, is 4; crictl images uses 3). */
+void crictl_human_size(uint64_t bytes, int precision, char *out, size_t size);
 /* The first 13 characters of an id, unless no_trunc. */
 const char *crictl_short_id(const char *id, bool no_trunc, char out[14]);
 const char *crictl_container_state_name(int state);
