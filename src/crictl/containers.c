@@ -439,13 +439,8 @@ int crictl_cmd_inspect(crictl_ctx *ctx, int argc, char **argv)
             rc = crictl_fail(context, &err);
             continue;
         }
-        char *keys[32], *values[32];
-        size_t n = status->n_info < 32 ? status->n_info : 32;
-        for (size_t k = 0; k < n; k++) {
-            keys[k] = status->info[k]->key;
-            values[k] = status->info[k]->value;
-        }
-        rc |= crictl_print_status(&status->status->base, n, keys, values, format);
+        rc |= crictl_print_status(&status->status->base, status->n_info,
+                                  (crictl_map_entry **)status->info, format);
         protobuf_c_message_free_unpacked(&status->base, NULL);
     }
     return rc;

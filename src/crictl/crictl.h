@@ -49,9 +49,16 @@ int crictl_format_parse(const char *text, crictl_format *out, wc_error *err);
 /* A message as crictl's JSON shows it: camelCase names, unset fields with their defaults,
  * 64-bit integers as strings, enums by name. New reference. */
 json_t *crictl_message_json(const ProtobufCMessage *message);
+/* Every generated map<string, string> entry is { base, key, value }, whatever message holds
+ * it, so one type reads them all (pass a response's info as (crictl_map_entry **)r->info). */
+typedef struct crictl_map_entry {
+    ProtobufCMessage base;
+    char *key;
+    char *value;
+} crictl_map_entry;
 /* Adds a response's verbose `info` map to object, each value parsed as JSON when it is JSON
  * (as crictl inspect does). */
-void crictl_add_info(json_t *object, size_t n_info, char **keys, char **values);
+void crictl_add_info(json_t *object, size_t n_info, crictl_map_entry *const *info);
 /* Prints JSON (2-space indent) or YAML (sorted keys) to stdout. */
 int crictl_print_json(json_t *value, crictl_format format);
 

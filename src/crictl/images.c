@@ -302,15 +302,8 @@ int crictl_cmd_inspecti(crictl_ctx *ctx, int argc, char **argv)
         }
         json_t *out = json_object();
         json_object_set_new(out, "status", crictl_message_json(&status->image->base));
-        if (!quiet) {
-            char *keys[16], *values[16];
-            size_t n = status->n_info < 16 ? status->n_info : 16;
-            for (size_t k = 0; k < n; k++) {
-                keys[k] = status->info[k]->key;
-                values[k] = status->info[k]->value;
-            }
-            crictl_add_info(out, n, keys, values);
-        }
+        if (!quiet)
+            crictl_add_info(out, status->n_info, (crictl_map_entry **)status->info);
         if (crictl_print_json(out, format) < 0)
             rc = 1;
         json_decref(out);

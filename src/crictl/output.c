@@ -167,11 +167,12 @@ json_t *crictl_message_json(const ProtobufCMessage *message)
     return object;
 }
 
-void crictl_add_info(json_t *object, size_t n_info, char **keys, char **values)
+void crictl_add_info(json_t *object, size_t n_info, crictl_map_entry *const *info)
 {
     for (size_t i = 0; i < n_info; i++) {
-        json_t *parsed = json_loads(values[i], JSON_DECODE_ANY, NULL);
-        json_object_set_new(object, keys[i], parsed != NULL ? parsed : json_string(values[i]));
+        json_t *parsed = json_loads(info[i]->value, JSON_DECODE_ANY, NULL);
+        json_object_set_new(object, info[i]->key,
+                            parsed != NULL ? parsed : json_string(info[i]->value));
     }
 }
 

@@ -244,13 +244,8 @@ int crictl_cmd_inspectp(crictl_ctx *ctx, int argc, char **argv)
             continue;
         }
         Runtime__V1__PodSandboxStatusResponse *status = (void *)response;
-        char *keys[32], *values[32];
-        size_t n = status->n_info < 32 ? status->n_info : 32;
-        for (size_t k = 0; k < n; k++) {
-            keys[k] = status->info[k]->key;
-            values[k] = status->info[k]->value;
-        }
-        rc |= crictl_print_status(&status->status->base, n, keys, values, format);
+        rc |= crictl_print_status(&status->status->base, status->n_info,
+                                  (crictl_map_entry **)status->info, format);
         protobuf_c_message_free_unpacked(response, NULL);
     }
     return rc;

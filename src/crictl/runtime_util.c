@@ -121,13 +121,13 @@ const char *crictl_pod_state_name(int state)
     return state == RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY ? "Ready" : "NotReady";
 }
 
-int crictl_print_status(const ProtobufCMessage *status, size_t n_info, char **keys,
-                        char **values, crictl_format format)
+int crictl_print_status(const ProtobufCMessage *status, size_t n_info,
+                        crictl_map_entry *const *info, crictl_format format)
 {
     json_t *out = json_object();
     json_object_set_new(out, "status", status ? crictl_message_json(status) : json_null());
     if (n_info > 0)
-        crictl_add_info(out, n_info, keys, values);
+        crictl_add_info(out, n_info, info);
     int rc = crictl_print_json(out, format == CRICTL_TABLE ? CRICTL_JSON : format) < 0 ? 1 : 0;
     json_decref(out);
     return rc;

@@ -33,7 +33,7 @@ const char *crictl_container_state_name(int state);
 const char *crictl_pod_state_name(int state);
 
 /* Prints message JSON as crictl inspect does: {"status": ..., "info": {...}}. */
-int crictl_print_status(const ProtobufCMessage *status, size_t n_info, char **keys,
-                        char **values, crictl_format format);
+int crictl_print_status(const ProtobufCMessage *status, size_t n_info,
+                        crictl_map_entry *const *info, crictl_format format);
 
 #endif

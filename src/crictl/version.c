@@ -76,13 +76,7 @@ int crictl_cmd_info(crictl_ctx *ctx, int argc, char **argv)
     json_object_set(out, "status", json_object_get(whole, "status"));
     json_object_set(out, "runtimeHandlers", json_object_get(whole, "runtimeHandlers"));
     json_object_set(out, "features", json_object_get(whole, "features"));
-    char *keys[64], *values[64];
-    size_t n = status->n_info < 64 ? status->n_info : 64;
-    for (size_t i = 0; i < n; i++) {
-        keys[i] = status->info[i]->key;
-        values[i] = status->info[i]->value;
-    }
-    crictl_add_info(out, n, keys, values);
+    crictl_add_info(out, status->n_info, (crictl_map_entry **)status->info);
     int rc = crictl_print_json(out, format) < 0 ? 1 : 0;
     json_decref(out);
     json_decref(whole);
