@@ -149,6 +149,21 @@ static bool labels_match(map_entry **selector, size_t selector_count, map_entry 
 #define MAP(config, field) ((map_entry **)((config) ? (config)->field : NULL))
 #define MAP_COUNT(config, field) ((config) ? (config)->n_##field : 0)
 
+/* Labels and annotations of a listed or inspected object echo its config's entries. */
+#define ECHO_LABELS_AND_ANNOTATIONS(to, config)                                              \
+    do {                                                                                     \
+        (to)->n_labels = (config)->n_labels;                                                 \
+        (to)->labels = (void *)(config)->labels;                                             \
+        (to)->n_annotations = (config)->n_annotations;                                       \
+        (to)->annotations = (void *)(config)->annotations;                                   \
+    } while (0)
+
+/* List filters name objects by id prefix, as crictl passes them; "" matches everything. */
+static bool id_matches(const char *id, const char *prefix)
+{
+    return prefix[0] == 0 || strncmp(id, prefix, strlen(prefix)) == 0;
+}
+
 /* ---- responses from the model ------------------------------------------------------- */
 
 static Runtime__V1__PodSandboxMetadata *pod_metadata(arena *a, const rt_pod *pod)
@@ -202,10 +217,7 @@ static Runtime__V1__PodSandboxStatus *pod_status(arena *a, rt_pod *pod)
     s->network = network;
     s->runtime_handler = pod->runtime_handler;
     if (config) {
-        s->n_labels = config->n_labels;
-        s->labels = (Runtime__V1__PodSandboxStatus__LabelsEntry **)config->labels;
-        s->n_annotations = config->n_annotations;
-        s->annotations = (Runtime__V1__PodSandboxStatus__AnnotationsEntry **)config->annotations;
+        ECHO_LABELS_AND_ANNOTATIONS(s, config);
         /* Namespace options are echoed as the pod asked for them. */
         if (config->linux && config->linux->security_context
             && config->linux->security_context->namespace_options) {
@@ -244,10 +256,7 @@ static Runtime__V1__ContainerStatus *container_status(arena *a, rt_container *c)
     s->message = c->message ? c->message : (char *)"";
     s->log_path = c->log_path ? c->log_path : (char *)"";
     if (config) {
-        s->n_labels = config->n_labels;
-        s->labels = (Runtime__V1__ContainerStatus__LabelsEntry **)config->labels;
-        s->n_annotations = config->n_annotations;
-        s->annotations = (Runtime__V1__ContainerStatus__AnnotationsEntry **)config->annotations;
+        ECHO_LABELS_AND_ANNOTATIONS(s, config);
         s->n_mounts = config->n_mounts;
         s->mounts = config->mounts;
         if (config->linux && config->linux->resources) {
@@ -288,13 +297,8 @@ static Runtime__V1__ContainerStats *container_stats(arena *a, rt_container *c)
         return NULL;
     attributes->id = c->id;
     attributes->metadata = container_metadata(a, c);
-    if (config) {
-        attributes->n_labels = config->n_labels;
-        attributes->labels = (Runtime__V1__ContainerAttributes__LabelsEntry **)config->labels;
-        attributes->n_annotations = config->n_annotations;
-        attributes->annotations =
-            (Runtime__V1__ContainerAttributes__AnnotationsEntry **)config->annotations;
-    }
+    if (config)
+        ECHO_LABELS_AND_ANNOTATIONS(attributes, config);
     cpu->timestamp = usage.timestamp_ns;
     cpu->usage_core_nano_seconds = u64(a, usage.cpu_ns);
     memory->timestamp = usage.timestamp_ns;
@@ -477,7 +481,7 @@ static void list_pod_sandbox(cri_call *call, const ProtobufCMessage *message, vo
     for (rt_pod *pod = rt_pod_first(service->runtime); pod && response.items; pod = pod->next) {
         Runtime__V1__PodSandboxConfig *config = pod_config(pod);
         if (filter) {
-            if (filter->id[0] && strncmp(pod->id, filter->id, strlen(filter->id)) != 0)
+            if (!id_matches(pod->id, filter->id))
                 continue;
             if (filter->state && (int)filter->state->state != (int)pod->state)
                 continue;
@@ -494,12 +498,8 @@ static void list_pod_sandbox(cri_call *call, const ProtobufCMessage *message, vo
         item->state = (Runtime__V1__PodSandboxState)pod->state;
         item->created_at = pod->created_ns;
         item->runtime_handler = pod->runtime_handler;
-        if (config) {
-            item->n_labels = config->n_labels;
-            item->labels = (Runtime__V1__PodSandbox__LabelsEntry **)config->labels;
-            item->n_annotations = config->n_annotations;
-            item->annotations = (Runtime__V1__PodSandbox__AnnotationsEntry **)config->annotations;
-        }
+        if (config)
+            ECHO_LABELS_AND_ANNOTATIONS(item, config);
         response.items[response.n_items++] = item;
     }
     reply_or_fail(call, &response.base, &a);
@@ -523,13 +523,8 @@ static Runtime__V1__PodSandboxStats *pod_stats(cri_runtime_service *service, are
         return NULL;
     attributes->id = pod->id;
     attributes->metadata = pod_metadata(a, pod);
-    if (config) {
-        attributes->n_labels = config->n_labels;
-        attributes->labels = (Runtime__V1__PodSandboxAttributes__LabelsEntry **)config->labels;
-        attributes->n_annotations = config->n_annotations;
-        attributes->annotations =
-            (Runtime__V1__PodSandboxAttributes__AnnotationsEntry **)config->annotations;
-    }
+    if (config)
+        ECHO_LABELS_AND_ANNOTATIONS(attributes, config);
     size_t count = 0;
     for (rt_container *c = rt_container_first(service->runtime); c; c = c->next)
         count += strcmp(c->pod_id, pod->id) == 0;
@@ -591,7 +586,7 @@ static void list_pod_sandbox_stats(cri_call *call, const ProtobufCMessage *messa
     response.stats = arena_alloc(&a, count * sizeof *response.stats);
     for (rt_pod *pod = rt_pod_first(service->runtime); pod && response.stats; pod = pod->next) {
         Runtime__V1__PodSandboxConfig *config = pod_config(pod);
-        if (filter && filter->id[0] && strncmp(pod->id, filter->id, strlen(filter->id)) != 0)
+        if (filter && !id_matches(pod->id, filter->id))
             continue;
         if (filter && !labels_match(MAP(filter, label_selector), MAP_COUNT(filter, label_selector),
                                     MAP(config, labels), MAP_COUNT(config, labels)))
@@ -1008,10 +1003,7 @@ static void list_containers(cri_call *call, const ProtobufCMessage *message, voi
          c = c->next) {
         Runtime__V1__ContainerConfig *config = container_config(c);
         if (filter) {
-            if (filter->id[0] && strncmp(c->id, filter->id, strlen(filter->id)) != 0)
-                continue;
-            if (filter->pod_sandbox_id[0]
-                && strncmp(c->pod_id, filter->pod_sandbox_id, strlen(filter->pod_sandbox_id)) != 0)
+            if (!id_matches(c->id, filter->id) || !id_matches(c->pod_id, filter->pod_sandbox_id))
                 continue;
             if (filter->state && (int)filter->state->state != (int)c->state)
                 continue;
@@ -1031,12 +1023,8 @@ static void list_containers(cri_call *call, const ProtobufCMessage *message, voi
         item->image_id = c->image_id;
         item->state = (Runtime__V1__ContainerState)c->state;
         item->created_at = c->created_ns;
-        if (config) {
-            item->n_labels = config->n_labels;
-            item->labels = (Runtime__V1__Container__LabelsEntry **)config->labels;
-            item->n_annotations = config->n_annotations;
-            item->annotations = (Runtime__V1__Container__AnnotationsEntry **)config->annotations;
-        }
+        if (config)
+            ECHO_LABELS_AND_ANNOTATIONS(item, config);
         response.containers[response.n_containers++] = item;
     }
     reply_or_fail(call, &response.base, &a);
@@ -1125,10 +1113,7 @@ static void list_container_stats(cri_call *call, const ProtobufCMessage *message
          c = c->next) {
         Runtime__V1__ContainerConfig *config = container_config(c);
         if (filter) {
-            if (filter->id[0] && strncmp(c->id, filter->id, strlen(filter->id)) != 0)
-                continue;
-            if (filter->pod_sandbox_id[0]
-                && strncmp(c->pod_id, filter->pod_sandbox_id, strlen(filter->pod_sandbox_id)) != 0)
+            if (!id_matches(c->id, filter->id) || !id_matches(c->pod_id, filter->pod_sandbox_id))
                 continue;
             if (!labels_match(MAP(filter, label_selector), MAP_COUNT(filter, label_selector),
                               MAP(config, labels), MAP_COUNT(config, labels)))
