@@ -280,6 +280,18 @@ static Runtime__V1__UInt64Value *u64(arena *a, uint64_t value)
     return v;
 }
 
+/* CPU and memory usage as CRI reports them: the working set, RSS and usage are all the RSS. */
+static void fill_usage(arena *a, Runtime__V1__CpuUsage *cpu, Runtime__V1__MemoryUsage *memory,
+                       int64_t timestamp_ns, uint64_t cpu_ns, uint64_t rss_bytes)
+{
+    cpu->timestamp = timestamp_ns;
+    cpu->usage_core_nano_seconds = u64(a, cpu_ns);
+    memory->timestamp = timestamp_ns;
+    memory->working_set_bytes = u64(a, rss_bytes);
+    memory->rss_bytes = u64(a, rss_bytes);
+    memory->usage_bytes = u64(a, rss_bytes);
+}
+
 static Runtime__V1__ContainerStats *container_stats(arena *a, rt_container *c)
 {
     Runtime__V1__ContainerConfig *config = container_config(c);
@@ -299,12 +311,7 @@ static Runtime__V1__ContainerStats *container_stats(arena *a, rt_container *c)
     attributes->metadata = container_metadata(a, c);
     if (config)
         ECHO_LABELS_AND_ANNOTATIONS(attributes, config);
-    cpu->timestamp = usage.timestamp_ns;
-    cpu->usage_core_nano_seconds = u64(a, usage.cpu_ns);
-    memory->timestamp = usage.timestamp_ns;
-    memory->working_set_bytes = u64(a, usage.rss_bytes);
-    memory->rss_bytes = u64(a, usage.rss_bytes);
-    memory->usage_bytes = u64(a, usage.rss_bytes);
+    fill_usage(a, cpu, memory, usage.timestamp_ns, usage.cpu_ns, usage.rss_bytes);
     stats->attributes = attributes;
     stats->cpu = cpu;
     stats->memory = memory;
@@ -542,12 +549,7 @@ static Runtime__V1__PodSandboxStats *pod_stats(cri_runtime_service *service, are
         rss += cs->memory->working_set_bytes->value;
         linux_stats->containers[linux_stats->n_containers++] = cs;
     }
-    cpu->timestamp = now;
-    cpu->usage_core_nano_seconds = u64(a, cpu_ns);
-    memory->timestamp = now;
-    memory->working_set_bytes = u64(a, rss);
-    memory->rss_bytes = u64(a, rss);
-    memory->usage_bytes = u64(a, rss);
+    fill_usage(a, cpu, memory, now, cpu_ns, rss);
     linux_stats->cpu = cpu;
     linux_stats->memory = memory;
     stats->attributes = attributes;
@@ -628,6 +630,21 @@ static void image_short_name(const char *image, char *out, size_t size)
  *   pod annotations wasm.module.url/<image short name>, wasm.module.url/<container name>;
  *   the pod annotation wasm.module.url (a pod with one module).
  * The same keys with wasm.module.filename and wasm.module.stopSignal go with it. */
+/* Takes the module a map names by keys (url, filename, stopSignal); false without a url. */
+static bool take_module(create_job *job, map_entry **entries, size_t count,
+                        const char *const keys[3])
+{
+    const char *url = map_get(entries, count, keys[0]);
+    if (url == NULL)
+        return false;
+    const char *filename = map_get(entries, count, keys[1]);
+    const char *stop = map_get(entries, count, keys[2]);
+    job->pull_url = strdup(url);
+    job->pull_filename = filename ? strdup(filename) : NULL;
+    job->pull_stop_signal = stop ? strdup(stop) : NULL;
+    return true;
+}
+
 static void find_module_url(create_job *job)
 {
     const Runtime__V1__ContainerConfig *config = job->request->config;
@@ -636,19 +653,8 @@ static void find_module_url(create_job *job)
     char short_name[256], keys[3][3][320];
     image_short_name(job->image, short_name, sizeof short_name);
     const char *fields[3] = { "wasm.module.url", "wasm.module.filename", "wasm.module.stopSignal" };
-    const char *value = spec ? map_get(MAP(spec, annotations), MAP_COUNT(spec, annotations),
-                                       fields[0])
-                             : NULL;
-    if (value) {
-        job->pull_url = strdup(value);
-        const char *filename = map_get(MAP(spec, annotations), MAP_COUNT(spec, annotations),
-                                       fields[1]);
-        const char *stop = map_get(MAP(spec, annotations), MAP_COUNT(spec, annotations),
-                                   fields[2]);
-        job->pull_filename = filename ? strdup(filename) : NULL;
-        job->pull_stop_signal = stop ? strdup(stop) : NULL;
+    if (spec && take_module(job, MAP(spec, annotations), MAP_COUNT(spec, annotations), fields))
         return;
-    }
     if (pod == NULL)
         return;
     const char *name = config->metadata ? config->metadata->name : "";
@@ -658,17 +664,9 @@ static void find_module_url(create_job *job)
         snprintf(keys[2][f], sizeof keys[2][f], "%s", fields[f]);
     }
     for (int k = 0; k < 3; k++) {
-        value = map_get(MAP(pod, annotations), MAP_COUNT(pod, annotations), keys[k][0]);
-        if (value == NULL)
-            continue;
-        job->pull_url = strdup(value);
-        const char *filename = map_get(MAP(pod, annotations), MAP_COUNT(pod, annotations),
-                                       keys[k][1]);
-        const char *stop = map_get(MAP(pod, annotations), MAP_COUNT(pod, annotations),
-                                   keys[k][2]);
-        job->pull_filename = filename ? strdup(filename) : NULL;
-        job->pull_stop_signal = stop ? strdup(stop) : NULL;
-        return;
+        const char *const named[3] = { keys[k][0], keys[k][1], keys[k][2] };
+        if (take_module(job, MAP(pod, annotations), MAP_COUNT(pod, annotations), named))
+            return;
     }
 }
 
