@@ -281,26 +281,12 @@ int crictl_cmd_ps(crictl_ctx *ctx, int argc, char **argv)
             rc = parse_container_state(optarg, &state.state, &err);
             filter.state = &state;
             break;
-        case 'L': {
-            char *eq = strchr(optarg, '=');
-            Runtime__V1__ContainerFilter__LabelSelectorEntry *entry =
-                crictl_arena_alloc(&arena, sizeof *entry);
-            Runtime__V1__ContainerFilter__LabelSelectorEntry **bigger =
-                crictl_arena_alloc(&arena, (filter.n_label_selector + 1) * sizeof *bigger);
-            if (eq == NULL || entry == NULL || bigger == NULL) {
-                rc = wc_error_set(&err, WC_EINVAL, "--label %s: expected key=value", optarg);
-                break;
-            }
-            runtime__v1__container_filter__label_selector_entry__init(entry);
-            *eq = 0;
-            entry->key = optarg;
-            entry->value = eq + 1;
-            if (filter.n_label_selector)
-                memcpy(bigger, filter.label_selector, filter.n_label_selector * sizeof *bigger);
-            bigger[filter.n_label_selector++] = entry;
-            filter.label_selector = bigger;
+        case 'L':
+            rc = crictl_add_label(&arena,
+                                  &runtime__v1__container_filter__label_selector_entry__descriptor,
+                                  (crictl_map_entry ***)&filter.label_selector,
+                                  &filter.n_label_selector, optarg, &err);
             break;
-        }
         case 'o': rc = crictl_format_parse(optarg, &format, &err); break;
         default: rc = wc_error_set(&err, WC_EINVAL, "ps: unknown flag %s", argv[optind - 1]);
         }

@@ -75,32 +75,6 @@ static int list_pods(crictl_ctx *ctx, Runtime__V1__PodSandboxFilter *filter,
                        (ProtobufCMessage **)out, err);
 }
 
-/* Parses "k=v" label flags into map entries held by the arena. */
-static int add_label(crictl_arena *arena, Runtime__V1__PodSandboxFilter__LabelSelectorEntry ***labels,
-                     size_t *count, const char *text, wc_error *err)
-{
-    const char *eq = strchr(text, '=');
-    if (eq == NULL)
-        return wc_error_set(err, WC_EINVAL, "--label %s: expected key=value", text);
-    Runtime__V1__PodSandboxFilter__LabelSelectorEntry *entry =
-        crictl_arena_alloc(arena, sizeof *entry);
-    Runtime__V1__PodSandboxFilter__LabelSelectorEntry **bigger =
-        crictl_arena_alloc(arena, (*count + 1) * sizeof *bigger);
-    if (entry == NULL || bigger == NULL)
-        return wc_error_set(err, WC_ERESOURCE, "out of memory");
-    runtime__v1__pod_sandbox_filter__label_selector_entry__init(entry);
-    entry->key = crictl_arena_alloc(arena, (size_t)(eq - text) + 1);
-    if (entry->key == NULL)
-        return wc_error_set(err, WC_ERESOURCE, "out of memory");
-    memcpy(entry->key, text, (size_t)(eq - text));
-    entry->value = (char *)eq + 1;
-    if (*count)
-        memcpy(bigger, *labels, *count * sizeof *bigger);
-    bigger[(*count)++] = entry;
-    *labels = bigger;
-    return 0;
-}
-
 int crictl_cmd_pods(crictl_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -144,7 +118,10 @@ int crictl_cmd_pods(crictl_ctx *ctx, int argc, char **argv)
             filter.state = &state;
             break;
         case 'l':
-            rc = add_label(&arena, &filter.label_selector, &filter.n_label_selector, optarg, &err);
+            rc = crictl_add_label(&arena,
+                                  &runtime__v1__pod_sandbox_filter__label_selector_entry__descriptor,
+                                  (crictl_map_entry ***)&filter.label_selector,
+                                  &filter.n_label_selector, optarg, &err);
             break;
         case 'o': rc = crictl_format_parse(optarg, &format, &err); break;
         default: rc = wc_error_set(&err, WC_EINVAL, "pods: unknown flag %s", argv[optind - 1]);

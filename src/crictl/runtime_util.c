@@ -132,3 +132,26 @@ int crictl_print_status(const ProtobufCMessage *status, size_t n_info,
     json_decref(out);
     return rc;
 }
+
+int crictl_add_label(crictl_arena *arena, const ProtobufCMessageDescriptor *descriptor,
+                     crictl_map_entry ***labels, size_t *count, const char *text, wc_error *err)
+{
+    const char *eq = strchr(text, '=');
+    if (eq == NULL)
+        return wc_error_set(err, WC_EINVAL, "--label %s: expected key=value", text);
+    crictl_map_entry *entry = crictl_arena_alloc(arena, descriptor->sizeof_message);
+    crictl_map_entry **bigger = crictl_arena_alloc(arena, (*count + 1) * sizeof *bigger);
+    if (entry == NULL || bigger == NULL)
+        return wc_error_set(err, WC_ERESOURCE, "out of memory");
+    protobuf_c_message_init(descriptor, entry);
+    entry->key = crictl_arena_alloc(arena, (size_t)(eq - text) + 1);
+    if (entry->key == NULL)
+        return wc_error_set(err, WC_ERESOURCE, "out of memory");
+    memcpy(entry->key, text, (size_t)(eq - text));
+    entry->value = (char *)eq + 1;
+    if (*count)
+        memcpy(bigger, *labels, *count * sizeof *bigger);
+    bigger[(*count)++] = entry;
+    *labels = bigger;
+    return 0;
+}

@@ -1,5 +1,5 @@
 /* runtime_util.h - what the pod and container commands share: crictl's table layout, its
- * "2 minutes ago" durations, state names, and id truncation. */
+ * "2 minutes ago" durations, state names, id truncation, and --label filters. */
 #ifndef WASMCRI_CRICTL_RUNTIME_UTIL_H
 #define WASMCRI_CRICTL_RUNTIME_UTIL_H
 
@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crictl/config_file.h"
 #include "crictl/crictl.h"
 
 /* A table printed as Go's tabwriter (minwidth 20, padding 3) lays out crictl's output. */
@@ -31,6 +32,11 @@ void crictl_human_size(uint64_t bytes, int precision, char *out, size_t size);
 const char *crictl_short_id(const char *id, bool no_trunc, char out[14]);
 const char *crictl_container_state_name(int state);
 const char *crictl_pod_state_name(int state);
+
+/* Appends a "key=value" --label flag to a filter's label selector: entries of the map entry
+ * type `descriptor` (the pod or the container filter's), held by the arena. */
+int crictl_add_label(crictl_arena *arena, const ProtobufCMessageDescriptor *descriptor,
+                     crictl_map_entry ***labels, size_t *count, const char *text, wc_error *err);
 
 /* Prints message JSON as crictl inspect does: {"status": ..., "info": {...}}. */
 int crictl_print_status(const ProtobufCMessage *status, size_t n_info,
