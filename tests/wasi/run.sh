@@ -166,10 +166,11 @@ FOO=(unset)"
     expect_status escape 0
   fi
 
-  printf 'ping\n' >stdin.txt
-  mkfifo stdin.fifo
-  (printf 'ping\n' >stdin.fifo) &
-  "$wasmcri" run guests/poll_fds.wasm <stdin.fifo >poll_fds.out 2>poll_fds.err
+  # stdin: a pipe that already holds "ping\n" and whose writer is closed, so the guest's first
+  # poll sees it readable (a fifo fed by a background writer raced with the guest's poll).
+  /usr/bin/python3 -c 'import os, sys
+r, w = os.pipe(); os.write(w, b"ping\n"); os.close(w); os.dup2(r, 0); os.close(r)
+os.execv(sys.argv[1], sys.argv[1:])' "$wasmcri" run guests/poll_fds.wasm >poll_fds.out 2>poll_fds.err
   rc=$?
   grep -q '^all checks passed$' poll_fds.out || cat poll_fds.out
   expect_status poll_fds 0
