@@ -27,7 +27,8 @@ struct wasm_func {
 
 struct wasm_memory {
     wasm_memorytype type;
-    uint8_t *data;                  /* reserved up front: stays put while the memory grows */
+    uint8_t *data;                  /* reserved up front for the type's maximum, whatever the
+                                     * store's cap (it may be raised later): never moves */
     uint64_t size;                  /* in bytes */
     uint32_t pages;
     uint32_t max_pages;             /* the type's maximum (or 65536) */
@@ -88,6 +89,9 @@ typedef struct wasm_object_list {
 struct wasm_store {
     wasm_config config;             /* with the defaults filled in */
     atomic_int interrupt;
+    /* The embedder's cap in pages: starts as config.max_memory_pages, changed at any time
+     * (from a signal handler or another thread) by wasm_store_set_max_memory_pages. */
+    _Atomic uint32_t max_memory_pages;
     bool memory_limit_hit;
 
     uint64_t *stack;                /* the value stack */

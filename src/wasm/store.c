@@ -41,6 +41,7 @@ wasm_store *wasm_store_new(const wasm_config *config)
     if (store->config.max_table_elements == 0)
         store->config.max_table_elements = DEFAULT_MAX_TABLE_ELEMENTS;
     atomic_init(&store->interrupt, 0);
+    atomic_init(&store->max_memory_pages, store->config.max_memory_pages);
 
     store->stack_slots = STACK_SLOTS;
     void *stack = mmap(NULL, store->stack_slots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
@@ -108,6 +109,18 @@ void wasm_store_free(wasm_store *store)
 void wasm_store_interrupt(wasm_store *store)
 {
     atomic_store_explicit(&store->interrupt, 1, memory_order_relaxed);
+}
+
+void wasm_store_set_max_memory_pages(wasm_store *store, uint32_t pages)
+{
+    if (pages == 0 || pages > WASM_MAX_PAGES)
+        pages = WASM_MAX_PAGES;
+    atomic_store_explicit(&store->max_memory_pages, pages, memory_order_relaxed);
+}
+
+uint32_t wasm_store_max_memory_pages(const wasm_store *store)
+{
+    return atomic_load_explicit(&((wasm_store *)store)->max_memory_pages, memory_order_relaxed);
 }
 
 bool wasm_store_memory_limit_hit(const wasm_store *store)
@@ -240,19 +253,20 @@ wasm_memory *wasm_memory_new(wasm_store *store, const wasm_memorytype *type, wc_
     uint32_t max_pages = type->limits.has_max ? type->limits.max : WASM_MAX_PAGES;
     if (max_pages > WASM_MAX_PAGES)
         max_pages = WASM_MAX_PAGES;
-    if (type->limits.min > store->config.max_memory_pages) {
+    uint32_t cap = wasm_store_max_memory_pages(store);
+    if (type->limits.min > cap) {
         store->memory_limit_hit = true;
         wc_error_set(err, WC_ERESOURCE, "memory of %u pages exceeds the limit of %u pages",
-                     type->limits.min, store->config.max_memory_pages);
+                     type->limits.min, cap);
         return NULL;
     }
     if (type->limits.min > max_pages) {
         wc_error_set(err, WC_EINVAL, "memory minimum %u exceeds its maximum", type->limits.min);
         return NULL;
     }
-    uint32_t reserve_pages = max_pages < store->config.max_memory_pages
-                                 ? max_pages : store->config.max_memory_pages;
-    size_t reserved = (size_t)reserve_pages * WASM_PAGE_SIZE;
+    /* Address space only (PROT_NONE, no commit): the whole range the type allows, so a cap
+     * raised later lets the memory grow in place. */
+    size_t reserved = (size_t)max_pages * WASM_PAGE_SIZE;
     if (reserved == 0)
         reserved = WASM_PAGE_SIZE; /* keeps data non-NULL for an empty memory */
     wasm_memory *memory = calloc(1, sizeof(*memory));
@@ -315,7 +329,8 @@ int64_t wasm_memory_grow(wasm_memory *memory, uint32_t delta_pages)
     uint64_t wanted = (uint64_t)old + delta_pages;
     if (wanted > memory->max_pages)
         return -1;
-    if (wanted > memory->store->config.max_memory_pages) {
+    /* Growing by 0 is a size query: it succeeds even above a lowered cap. */
+    if (delta_pages > 0 && wanted > wasm_store_max_memory_pages(memory->store)) {
         memory->store->memory_limit_hit = true;
         return -1;
     }

@@ -198,6 +198,14 @@ void wasm_store_free(wasm_store *store);
 /* Async-signal-safe and thread-safe: code running in the store traps with WASM_TRAP_INTERRUPTED
  * at its next loop iteration or call. An embedder's deadline (a timer, a signal) uses this. */
 void wasm_store_interrupt(wasm_store *store);
+/* Changes the cap on every memory of the store (as config.max_memory_pages: 0 = 65536) while
+ * code may be running: async-signal-safe and thread-safe (an atomic the grow path reads), so a
+ * signal handler or a supervising thread may call it. Only growth is affected: a cap below a
+ * memory's current size never shrinks it, it refuses every further memory.grow (which then
+ * counts as a limit hit). A raised cap lets memories grow in place up to their type's max. */
+void wasm_store_set_max_memory_pages(wasm_store *store, uint32_t pages);
+/* The cap in force now, in pages (1..65536). */
+uint32_t wasm_store_max_memory_pages(const wasm_store *store);
 /* True once a memory.grow (or instantiation) of this store failed because of max_memory_pages:
  * a later trap is then reported as out-of-memory by the runtime. */
 bool wasm_store_memory_limit_hit(const wasm_store *store);

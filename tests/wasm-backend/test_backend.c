@@ -1,9 +1,10 @@
 /* test_backend.c - the engine's back end through its public API (wasm.h): host functions,
  * re-entrancy, exit unwinding, traps with function names, recursion bombs, deep nesting,
- * interruption, memory caps, linking, lazy compilation (a body is compiled on its first call,
+ * interruption, memory caps (also changed while an instance lives), linking, lazy compilation (a body is compiled on its first call,
  * once, even when stores on several threads share the module). Usage: test_backend DIR (with
  * the .wasm files run.sh compiled from the .wat files next to this one). */
 #include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -456,6 +457,65 @@ static void test_many_locals_recursion(void)
     free(bytes);
 }
 
+/* The cap changed while the instance lives, as wasmcri-shim does from a signal handler when
+ * UpdateContainerResources arrives: lowering refuses growth but never shrinks, raising lets the
+ * memory grow in place past the cap it was created under. */
+static wasm_store *volatile signal_store;
+static volatile uint32_t signal_pages;
+
+static void on_cap_signal(int sig)
+{
+    (void)sig;
+    wasm_store_set_max_memory_pages(signal_store, signal_pages);
+}
+
+static void test_memory_cap_changed_live(void)
+{
+    wasm_config config = { .max_memory_pages = 3 };
+    fixture f;
+    CHECK(fixture_open(&f, &config));
+    if (f.instance != NULL) {
+        wasm_trap trap;
+        uint32_t r = 0;
+        wasm_extern memory;
+        CHECK(wasm_instance_export(f.instance, WASM_NAME("memory"), &memory));
+        uint8_t *data = wasm_memory_data(memory.of.memory);
+        CHECK(wasm_store_max_memory_pages(f.store) == 3);
+        CHECK(call_i32(&f, "grow", 1, 0, &r, &trap) == 0 && r == 1);
+        data[2 * WASM_PAGE_SIZE - 1] = 7;
+        /* lowered below the current size: nothing shrinks, nothing grows */
+        wasm_store_set_max_memory_pages(f.store, 1);
+        CHECK(wasm_store_max_memory_pages(f.store) == 1);
+        CHECK(!wasm_store_memory_limit_hit(f.store));
+        CHECK(call_i32(&f, "grow", 1, 0, &r, &trap) == 0 && r == UINT32_MAX);
+        CHECK(wasm_store_memory_limit_hit(f.store));
+        CHECK(call_i32(&f, "grow", 0, 0, &r, &trap) == 0 && r == 2);
+        CHECK(wasm_memory_size(memory.of.memory) == 2 * WASM_PAGE_SIZE);
+        CHECK(wasm_memory_data(memory.of.memory)[2 * WASM_PAGE_SIZE - 1] == 7);
+        /* raised from a signal handler past the cap the memory was created under */
+        struct sigaction action = { 0 }, old;
+        action.sa_handler = on_cap_signal;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGUSR1, &action, &old);
+        signal_store = f.store;
+        signal_pages = 40;
+        raise(SIGUSR1);
+        sigaction(SIGUSR1, &old, NULL);
+        CHECK(wasm_store_max_memory_pages(f.store) == 40);
+        CHECK(call_i32(&f, "grow", 38, 0, &r, &trap) == 0 && r == 2);
+        CHECK(wasm_memory_data(memory.of.memory) == data); /* grown in place */
+        CHECK(wasm_memory_size(memory.of.memory) == 40 * WASM_PAGE_SIZE);
+        data[40 * WASM_PAGE_SIZE - 1] = 1;
+        CHECK(data[2 * WASM_PAGE_SIZE - 1] == 7);
+        CHECK(call_i32(&f, "grow", 1, 0, &r, &trap) == 0 && r == UINT32_MAX);
+        /* 0 (and anything past the wasm32 range) means no cap beyond the engine's */
+        wasm_store_set_max_memory_pages(f.store, 0);
+        CHECK(wasm_store_max_memory_pages(f.store) == WASM_MAX_PAGES);
+        CHECK(call_i32(&f, "grow", 1, 0, &r, &trap) == 0 && r == 40);
+    }
+    fixture_close(&f);
+}
+
 /* Host-created objects through the API: functions called directly, tables, globals, memories
  * (with the embedder cap refusing creation and growth). */
 static void test_api_objects(void)
@@ -728,6 +788,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_recursion_bomb);
     RUN_TEST(test_interrupt_endless_loop);
     RUN_TEST(test_memory_cap);
+    RUN_TEST(test_memory_cap_changed_live);
     RUN_TEST(test_linking);
     RUN_TEST(test_deep_nesting);
     RUN_TEST(test_many_locals_recursion);
