@@ -32,6 +32,7 @@
     X(stop, "", "Stop one or more running containers") \
     X(rm, "", "Remove one or more containers") \
     X(stats, "", "List container(s) resource usage statistics") \
+    X(update, "", "Update one or more running containers") \
     X(exec, "", "Run a command in a running container")
 
 typedef int (*crictl_command_fn)(crictl_ctx *ctx, int argc, char **argv);

@@ -32,6 +32,8 @@ static wasi_ctx *volatile signal_ctx;
 static volatile sig_atomic_t stop_signal;
 static int wake_pipe[2] = { -1, -1 };
 static atomic_bool reopen_requested;
+/* The last memory cap the daemon sent (pages; 0: none yet): kept for a store not made yet. */
+static atomic_uint memory_cap_pages;
 
 static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR2 };
 
@@ -59,6 +61,18 @@ static void on_reopen_signal(int sig)
     errno = saved;
 }
 
+static void on_memory_signal(int sig, siginfo_t *info, void *context)
+{
+    (void)sig;
+    (void)context;
+    if (info->si_code != SI_QUEUE || info->si_value.sival_int <= 0)
+        return; /* not the daemon's update: it always carries a cap */
+    atomic_store(&memory_cap_pages, (unsigned)info->si_value.sival_int);
+    wasm_store *store = signal_store;
+    if (store)
+        wasm_store_set_max_memory_pages(store, (uint32_t)info->si_value.sival_int);
+}
+
 static void install_signals(void)
 {
     struct sigaction action = { 0 };
@@ -71,6 +85,16 @@ static void install_signals(void)
     sigaction(SIGUSR1, &action, NULL);
     action.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &action, NULL);
+    action.sa_handler = NULL;
+    action.sa_sigaction = on_memory_signal;
+    action.sa_flags = SA_SIGINFO;
+    sigaction(RT_SHIM_MEMORY_SIGNAL, &action, NULL);
+    /* The daemon spawns us with these blocked: handled from here on. */
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGUSR1);
+    sigaddset(&handled, RT_SHIM_MEMORY_SIGNAL);
+    sigprocmask(SIG_UNBLOCK, &handled, NULL);
 }
 
 /* ---- the log thread ----------------------------------------------------------------- */
@@ -220,6 +244,13 @@ static void run_instance(const rt_instance_spec *spec, int stdout_fd, int stderr
     signal_store = store;
     if (stop_signal) /* a stop that came before the store existed */
         wasm_store_interrupt(store);
+    /* A cap update that came before the store existed; again if one lands meanwhile (its
+     * handler set the store already, but this thread may have overwritten it). */
+    for (unsigned pages; (pages = atomic_load(&memory_cap_pages)) != 0;) {
+        wasm_store_set_max_memory_pages(store, pages);
+        if (atomic_load(&memory_cap_pages) == pages)
+            break;
+    }
     int exit_code = 0;
     wasm_trap trap = { 0 };
     if (wasi_run(store, module, ctx, &exit_code, &trap, &err) == 0) {
@@ -229,11 +260,11 @@ static void run_instance(const rt_instance_spec *spec, int stdout_fd, int stderr
         snprintf(status->message, sizeof status->message, "stopped by signal %d",
                  (int)stop_signal);
     } else if (wasm_store_memory_limit_hit(store)) {
+        uint32_t cap = wasm_store_max_memory_pages(store); /* the one now: it may have changed */
         status->exit_code = 128 + SIGKILL;
         snprintf(status->reason, sizeof status->reason, "OOMKilled");
         snprintf(status->message, sizeof status->message,
-                 "memory limit of %u pages (%u KiB) reached: %.400s", spec->max_memory_pages,
-                 spec->max_memory_pages * 64,
+                 "memory limit of %u pages (%u KiB) reached: %.400s", cap, cap * 64,
                  err.code == WC_ETRAP ? trap.message : err.message);
     } else if (err.code == WC_ETRAP) {
         status->exit_code = 128 + SIGABRT; /* as wasmtime reports a trap */

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/exit_status.h"
 #include "runtime/instance_spec.h"
+#include "runtime/shim.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
@@ -116,11 +118,15 @@ static int spawn_waiting_shim(rt_runtime *runtime, pid_t *pid, int *fd, wc_error
     posix_spawn_file_actions_init(&actions);
     /* Its own session: the daemon's death or a terminal's hangup does not reach it. Signals
      * the daemon blocks or handles start in their default state in the shim. */
-    sigset_t all, none;
+    sigset_t all, held;
     sigfillset(&all);
-    sigemptyset(&none);
+    /* Held until the shim's handlers are in place: a reopen or a cap update right after a
+     * start must wait for them, not kill it. */
+    sigemptyset(&held);
+    sigaddset(&held, SIGUSR1);
+    sigaddset(&held, RT_SHIM_MEMORY_SIGNAL);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigmask(&attr, &held);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF
                                         | POSIX_SPAWN_SETSIGMASK);
     posix_spawn_file_actions_adddup2(&actions, pair[1], 0);
@@ -302,11 +308,39 @@ static int wasm_container_start(rt_runtime *runtime, rt_container *container, wc
     return 0;
 }
 
+/* Queues the new cap to a running shim (see shim.h): through the pidfd when there is one,
+ * which cannot reach a process that reused the pid. */
+static int send_memory_cap(rt_container *container, uint32_t pages)
+{
+    int sig = RT_SHIM_MEMORY_SIGNAL;
+    union sigval value = { .sival_int = (int)pages };
+    if (container->pidfd >= 0) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        info.si_signo = sig;
+        info.si_code = SI_QUEUE;
+        info.si_pid = getpid();
+        info.si_uid = getuid();
+        info.si_value = value;
+        return (int)syscall(SYS_pidfd_send_signal, container->pidfd, sig, &info, 0);
+    }
+    if (container->pid > 0)
+        return sigqueue(container->pid, sig, value);
+    errno = ESRCH;
+    return -1;
+}
+
+/* A created instance gets the cap in its spec; a running one gets it at once from its shim
+ * (the spec keeps it too, as the record of the cap in force). */
 static int wasm_container_update_memory(rt_runtime *runtime, rt_container *container,
                                         uint64_t memory_limit_bytes, wc_error *err)
 {
-    if (container->state != RT_CONTAINER_CREATED || container->spec == NULL)
-        return 0; /* a running instance keeps the cap it was instantiated with */
+    bool running = container->state == RT_CONTAINER_RUNNING;
+    if ((container->state != RT_CONTAINER_CREATED && !running) || container->spec == NULL)
+        return 0; /* an exited instance has no cap left to change */
+    if (running && send_memory_cap(container, memory_pages(memory_limit_bytes)) < 0
+        && errno != ESRCH) /* ESRCH: it just exited; its exit is collected as usual */
+        return wc_error_set_errno(err, errno, "memory limit of container %s", container->id);
     cleanup_free char *copy = strndup(container->spec, container->spec_length);
     if (copy == NULL)
         return wc_error_set(err, WC_ERESOURCE, "update: out of memory");
