@@ -85,6 +85,17 @@ static int pack(const ProtobufCMessage *request, uint8_t **out, size_t *length, 
     return 0;
 }
 
+/* What every call starts with: the connection, the method's path, the packed request. */
+static int begin_call(crictl_ctx *ctx, crictl_service service, const char *method,
+                      const ProtobufCMessage *request, grpc_client **client, char *path,
+                      size_t path_size, uint8_t **body, size_t *length, wc_error *err)
+{
+    if (client_for(ctx, service, client, err) < 0)
+        return -1;
+    snprintf(path, path_size, "/%s/%s", service_name(service), method);
+    return pack(request, body, length, err);
+}
+
 static int status_error(const grpc_status *status, wc_error *err)
 {
     return wc_error_set(err, code_from_status(status->code), "rpc error: code = %s desc = %s",
@@ -97,13 +108,11 @@ int crictl_call(crictl_ctx *ctx, crictl_service service, const char *method,
                 ProtobufCMessage **response, wc_error *err)
 {
     grpc_client *client;
-    if (client_for(ctx, service, &client, err) < 0)
-        return -1;
     char path[256];
-    snprintf(path, sizeof path, "/%s/%s", service_name(service), method);
     uint8_t *body;
     size_t length;
-    if (pack(request, &body, &length, err) < 0)
+    if (begin_call(ctx, service, method, request, &client, path, sizeof path, &body, &length,
+                   err) < 0)
         return -1;
     if (ctx->debug)
         fprintf(stderr, "DEBU[0000] %s request (%zu bytes)\n", path, length);
@@ -152,13 +161,11 @@ int crictl_stream(crictl_ctx *ctx, crictl_service service, const char *method,
                   crictl_message_fn on_message, void *data, wc_error *err)
 {
     grpc_client *client;
-    if (client_for(ctx, service, &client, err) < 0)
-        return -1;
     char path[256];
-    snprintf(path, sizeof path, "/%s/%s", service_name(service), method);
     uint8_t *body;
     size_t length;
-    if (pack(request, &body, &length, err) < 0)
+    if (begin_call(ctx, service, method, request, &client, path, sizeof path, &body, &length,
+                   err) < 0)
         return -1;
     stream_state state = {.descriptor = response_descriptor, .on_message = on_message,
                           .data = data};
