@@ -1043,10 +1043,40 @@ static void update_container_resources(cri_call *call, const ProtobufCMessage *m
         return;
     wc_error err = { 0 };
     if (request->linux) {
+        /* As containerd: the fields given (non-zero) replace the config's, which is stored
+         * again so ContainerStatus.resources shows the limits in force. */
         const Runtime__V1__LinuxContainerResources *r = request->linux;
-        rt_cpu_limits cpu = { r->cpu_quota, r->cpu_period, r->cpu_shares };
+        Runtime__V1__ContainerConfig *config = container_config(c);
+        Runtime__V1__ContainerConfig updated = RUNTIME__V1__CONTAINER_CONFIG__INIT;
+        Runtime__V1__LinuxContainerConfig linux = RUNTIME__V1__LINUX_CONTAINER_CONFIG__INIT;
+        Runtime__V1__LinuxContainerResources resources =
+            RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
+        if (config)
+            updated = *config;
+        if (updated.linux)
+            linux = *updated.linux;
+        if (linux.resources)
+            resources = *linux.resources;
+        if (r->cpu_quota)
+            resources.cpu_quota = r->cpu_quota;
+        if (r->cpu_period)
+            resources.cpu_period = r->cpu_period;
+        if (r->cpu_shares)
+            resources.cpu_shares = r->cpu_shares;
+        if (r->memory_limit_in_bytes > 0)
+            resources.memory_limit_in_bytes = r->memory_limit_in_bytes;
+        linux.resources = &resources;
+        updated.linux = &linux;
+        size_t length = runtime__v1__container_config__get_packed_size(&updated);
+        cleanup_free uint8_t *packed = malloc(length ? length : 1);
+        if (packed == NULL) {
+            cri_call_fail(call, &(wc_error){ WC_ERESOURCE, "update: out of memory" });
+            return;
+        }
+        runtime__v1__container_config__pack(&updated, packed);
+        rt_cpu_limits cpu = { resources.cpu_quota, resources.cpu_period, resources.cpu_shares };
         uint64_t memory = r->memory_limit_in_bytes > 0 ? (uint64_t)r->memory_limit_in_bytes : 0;
-        if (rt_container_update(service->runtime, c, memory, &cpu, &err) < 0) {
+        if (rt_container_update(service->runtime, c, memory, &cpu, packed, length, &err) < 0) {
             cri_call_fail(call, &err);
             return;
         }

@@ -668,22 +668,38 @@ int rt_container_start(rt_runtime *runtime, rt_container *container, wc_error *e
 }
 
 int rt_container_update(rt_runtime *runtime, rt_container *container,
-                        uint64_t memory_limit_bytes, const rt_cpu_limits *cpu, wc_error *err)
+                        uint64_t memory_limit_bytes, const rt_cpu_limits *cpu,
+                        const uint8_t *config, size_t config_length, wc_error *err)
 {
     if (memory_limit_bytes > 0
         && container_backend(runtime, container)
                    ->container_update_memory(runtime, container, memory_limit_bytes, err) < 0)
         return -1;
-    if (cpu == NULL)
-        return 0;
-    container->cpu = *cpu;
-    if (container->state == RT_CONTAINER_RUNNING && runtime->cgroups.root != NULL) {
-        int rc = rt_cgroup_update(&runtime->cgroups, container->id, cpu, err);
-        /* Not limited at start: place it now. */
-        if (rc < 0 && rt_cpu_limits_set(cpu))
-            rc = rt_cgroup_place(&runtime->cgroups, container->id, container->pid, cpu, err);
-        if (rc < 0)
-            return wc_error_prefix(err, "update container %s", container->id);
+    if (cpu != NULL) {
+        bool had_cpu_limits = rt_cpu_limits_set(&container->cpu);
+        container->cpu = *cpu;
+        /* Without limits before or now there is no cgroup to change (a memory-only update). */
+        if (container->state == RT_CONTAINER_RUNNING && runtime->cgroups.root != NULL
+            && (had_cpu_limits || rt_cpu_limits_set(cpu))) {
+            int rc = rt_cgroup_update(&runtime->cgroups, container->id, cpu, err);
+            /* Not limited at start: place it now. */
+            if (rc < 0 && rt_cpu_limits_set(cpu))
+                rc = rt_cgroup_place(&runtime->cgroups, container->id, container->pid, cpu, err);
+            if (rc < 0)
+                return wc_error_prefix(err, "update container %s", container->id);
+        }
+    }
+    if (config != NULL) {
+        uint8_t *copy = NULL;
+        size_t copy_length = 0;
+        if (copy_blob(&copy, &copy_length, config, config_length) < 0)
+            return wc_error_set(err, WC_ERESOURCE, "update container: out of memory");
+        free(container->config);
+        container->config = copy;
+        container->config_length = copy_length;
+        if (container->cache_free && container->cache)
+            container->cache_free(container->cache);
+        container->cache = NULL;
     }
     return rt_container_save(runtime, container, err);
 }

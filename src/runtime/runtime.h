@@ -185,10 +185,14 @@ rt_container *rt_container_find(rt_runtime *runtime, const char *id, wc_error *e
 rt_container *rt_container_first(rt_runtime *runtime);
 /* Asks the shim to reopen its log file (after a rotation). */
 int rt_container_reopen_log(rt_runtime *runtime, rt_container *container, wc_error *err);
-/* Changes the limits: the memory cap for the next start (a running instance keeps the one it
- * was instantiated with; 0 leaves it), the CPU limits at once where cgroups are usable. */
+/* Changes the limits: the memory cap (0 leaves it) at once for a running instance (its shim
+ * applies it to the live store: a cap below the current size refuses further growth, it never
+ * shrinks memory; reaches shims reattached after a daemon restart too) and for the start of a
+ * created one; the CPU limits at once where cgroups are usable. config (NULL: kept) replaces
+ * the packed config, so that a status shows the limits in force. */
 int rt_container_update(rt_runtime *runtime, rt_container *container,
-                        uint64_t memory_limit_bytes, const rt_cpu_limits *cpu, wc_error *err);
+                        uint64_t memory_limit_bytes, const rt_cpu_limits *cpu,
+                        const uint8_t *config, size_t config_length, wc_error *err);
 
 typedef struct rt_usage {
     uint64_t cpu_ns;            /* user + system time of the instance's process */

@@ -103,7 +103,7 @@ note_pid() {
 mkdir -p "$tmp/www" "$tmp/logs"
 cp "$seeds"/*.wasm "$tmp/www/"
 have_c_modules=1
-for m in sleeper grow trap output; do
+for m in sleeper grow trap output holder; do
   clang --target=wasm32-wasi -O2 "$here/modules/$m.c" -o "$tmp/www/$m.wasm" 2>"$tmp/clang.log" || have_c_modules=0
 done
 http_port=$(free_port)
@@ -294,6 +294,49 @@ if ((have_c_modules)); then
   wait_state "$c" CONTAINER_EXITED 20
   expect memory-limit-oom "$(ctl inspect "$c" | jq -r '.status | "\(.exitCode) \(.reason)"')" '^137 OOMKilled$'
   expect memory-limit-echoed "$(status "$c" resources.linux.memoryLimitInBytes)" '^4194304$'
+
+  # ---- the memory cap of a running instance, changed live ------------------------------
+  # holder holds as many MiB as the file it reads says ("MIB TAG"), printing "holding MIB TAG".
+  mkdir -p "$tmp/holder-ctl"
+  dial() { echo "$1 $2" >"$tmp/holder-ctl/target.new" && mv "$tmp/holder-ctl/target.new" "$tmp/holder-ctl/target"; }
+  holder_log=$tmp/logs/holder/holder.log
+  holding() { wait_for 30 grep -q "stdout F holding $1\$" "$holder_log"; }
+  dial 4 a
+  read -r p c < <(run_instance holder holder holder.wasm '["holder.wasm"]' "linux: {resources: {memory_limit_in_bytes: 67108864}}
+mounts: [{container_path: /ctl, host_path: $tmp/holder-ctl}]")
+  holding '4 a'
+  # Lowered with wasmcrictl: still room below the new cap.
+  out=$(ctl update --memory 16777216 "$c" 2>&1)
+  dial 12 b
+  if holding '12 b'; then r=held; else r="not held: $(tail -2 "$holder_log")"; fi
+  expect live-cap-lowered "$out $r $(status "$c" resources.linux.memoryLimitInBytes)" "^$c held 16777216\$"
+  # Raised past the cap it started with (64 MiB): the memory grows in place.
+  out=$(ctl update --memory 134217728 "$c" 2>&1)
+  dial 100 c
+  if holding '100 c'; then r=held; else r="not held: $(tail -2 "$holder_log")"; fi
+  expect live-cap-raised "$out $r $(state_of "$c")" "^$c held CONTAINER_RUNNING\$"
+  # kill -9 of the daemon: the restarted one still reaches the running instance (a queued
+  # signal to its pid). Lowered below what it holds: nothing shrinks, nothing more grows.
+  kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
+  start_daemon
+  out=$(cri UpdateContainerResources "{\"container_id\": \"$c\", \"linux\": {\"memory_limit_in_bytes\": 33554432}}")
+  dial 100 d
+  if holding '100 d'; then r=held; else r="not held: $(tail -2 "$holder_log")"; fi
+  expect live-cap-below-size-after-restart "$out $r $(state_of "$c")" '^\{\} held CONTAINER_RUNNING$'
+  dial 101 e
+  wait_state "$c" CONTAINER_EXITED 30
+  expect live-cap-oom "$(ctl inspect "$c" | jq -r '.status | "\(.exitCode) \(.reason) \(.message)"')" \
+    '^137 OOMKilled memory limit of 512 pages \(32768 KiB\) reached'
+  expect live-cap-refused-at "$(grep -c 'stdout F refused at 100 MiB$' "$holder_log") $(status "$c" resources.linux.memoryLimitInBytes)" '^1 33554432$'
+  # A created instance takes the updated cap at its start (64 MiB asked at create, 4 MiB after).
+  pod=$(pod_config grow-updated)
+  ctr=$(container_config grow-updated grow grow.wasm '["grow.wasm"]' 'linux: {resources: {memory_limit_in_bytes: 67108864}}')
+  p=$(ctl runp --runtime=wasm "$pod"); c=$(ctl create "$p" "$ctr" "$pod")
+  out=$(ctl update --memory 4194304 "$c" 2>&1)
+  ctl start "$c" >/dev/null; note_pid "$c"
+  wait_state "$c" CONTAINER_EXITED 20
+  expect created-cap-updated "$out $(ctl inspect "$c" | jq -r '.status | "\(.exitCode) \(.reason) \(.message)"')" \
+    "^$c 137 OOMKilled memory limit of 64 pages"
 
   # ---- stop signals --------------------------------------------------------------------
   read -r p c < <(run_instance sleeper sleeper sleeper.wasm '["sleeper.wasm"]')
