@@ -167,8 +167,7 @@ int crictl_cmd_pods(crictl_ctx *ctx, int argc, char **argv)
             crictl_ago(pod->created_at, created, sizeof created);
             snprintf(attempt, sizeof attempt, "%u", pod->metadata ? pod->metadata->attempt : 0);
             const char *row[] = { crictl_short_id(pod->id, no_trunc, id), created,
-                                  pod->state == RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY
-                                      ? "Ready" : "NotReady",
+                                  crictl_pod_state_name(pod->state),
                                   pod->metadata ? pod->metadata->name : "",
                                   pod->metadata ? pod->metadata->namespace_ : "", attempt,
                                   pod->runtime_handler[0] ? pod->runtime_handler : "(default)" };
