@@ -123,6 +123,17 @@ wasi_fd_entry *wasi_fd_get(wasi_ctx *ctx, uint32_t fd);
 /* Takes ownership of host_fd in the lowest free guest fd. EMFILE when the table is full (the
  * host fd is then closed). */
 uint32_t wasi_fd_insert(wasi_ctx *ctx, const wasi_fd_entry *entry, uint32_t *guest_fd);
+/* wasi_fd_insert for a call that answers with the new guest fd at fd_ptr (checked before the
+ * host fd was made). */
+static inline uint32_t wasi_fd_insert_reply(wasi_call *call, const wasi_fd_entry *entry,
+                                            uint32_t fd_ptr)
+{
+    uint32_t guest_fd;
+    uint32_t e = wasi_fd_insert(call->ctx, entry, &guest_fd);
+    if (e == WASI_ESUCCESS)
+        wasi_store_u32(call, fd_ptr, guest_fd);
+    return e;
+}
 /* Closes the host fd and frees the slot. */
 void wasi_fd_release(wasi_fd_entry *entry);
 

@@ -66,12 +66,7 @@ WASI_HANDLER(wasi_path_open)
         .rights_base = rights_base & base_allowed,
         .rights_inheriting = rights_inheriting & dir->rights_inheriting,
     };
-    uint32_t guest_fd;
-    e = wasi_fd_insert(call->ctx, &entry, &guest_fd);
-    if (e != WASI_ESUCCESS)
-        return e;
-    wasi_store_u32(call, fd_ptr, guest_fd);
-    return WASI_ESUCCESS;
+    return wasi_fd_insert_reply(call, &entry, fd_ptr);
 }
 
 /* The directory entry and its parent for a call that changes the tree under dirfd. */

@@ -45,12 +45,7 @@ WASI_HANDLER(wasi_sock_accept)
         .rights_base = listener->rights_inheriting,
         .rights_inheriting = listener->rights_inheriting,
     };
-    uint32_t guest_fd;
-    e = wasi_fd_insert(call->ctx, &entry, &guest_fd);
-    if (e != WASI_ESUCCESS)
-        return e;
-    wasi_store_u32(call, fd_ptr, guest_fd);
-    return WASI_ESUCCESS;
+    return wasi_fd_insert_reply(call, &entry, fd_ptr);
 }
 
 WASI_HANDLER(wasi_sock_recv)
