@@ -436,8 +436,10 @@ int crictl_cmd_inspect(crictl_ctx *ctx, int argc, char **argv)
 
 typedef struct log_reader {
     bool timestamps;
-    char *partial;      /* text of P records waiting for their F */
-    size_t partial_length;
+    /* Text of P records waiting for their F, per stream (0 stdout, 1 stderr): the two
+     * streams' records interleave in the file, a line continues only within its own stream. */
+    char *partial[2];
+    size_t partial_length[2];
 } log_reader;
 
 /* One CRI log line: "<time> <stream> <F|P> <text>". */
@@ -453,23 +455,24 @@ static void print_log_line(log_reader *reader, const char *line, size_t length)
         return;
     }
     text++;
-    FILE *out = strncmp(stream + 1, "stderr", 6) == 0 ? stderr : stdout;
+    int which = strncmp(stream + 1, "stderr", 6) == 0 ? 1 : 0;
+    FILE *out = which == 1 ? stderr : stdout;
     bool partial = tag[1] == 'P';
     size_t text_length = (size_t)(end - text);
     if (partial) {
-        char *bigger = realloc(reader->partial, reader->partial_length + text_length);
+        char *bigger = realloc(reader->partial[which], reader->partial_length[which] + text_length);
         if (bigger == NULL)
             return;
-        memcpy(bigger + reader->partial_length, text, text_length);
-        reader->partial = bigger;
-        reader->partial_length += text_length;
+        memcpy(bigger + reader->partial_length[which], text, text_length);
+        reader->partial[which] = bigger;
+        reader->partial_length[which] += text_length;
         return;
     }
     if (reader->timestamps)
         fprintf(out, "%.*s ", (int)(stream - line), line);
-    if (reader->partial_length) {
-        fwrite(reader->partial, 1, reader->partial_length, out);
-        reader->partial_length = 0;
+    if (reader->partial_length[which]) {
+        fwrite(reader->partial[which], 1, reader->partial_length[which], out);
+        reader->partial_length[which] = 0;
     }
     fwrite(text, 1, text_length, out);
     fputc('\n', out);
@@ -600,7 +603,8 @@ int crictl_cmd_logs(crictl_ctx *ctx, int argc, char **argv)
         poll(NULL, 0, 100);
     }
     free(buf);
-    free(reader.partial);
+    free(reader.partial[0]);
+    free(reader.partial[1]);
     fclose(file);
     return 0;
 }

@@ -272,7 +272,8 @@ if ((have_c_modules)); then
   if [[ $bad == 0 ]]; then pass log-format; else fail log-format "$bad malformed lines"; fi
   expect log-stderr "$(cat "$log")" ' stderr F to stderr$'
   part=$(grep ' stdout P ' "$log" | head -1 | sed 's/^[^ ]* stdout P //')
-  full=$(grep -A1 ' stdout P ' "$log" | tail -1 | sed 's/^[^ ]* stdout F //')
+  # The rest is the next stdout record (a stderr record may sit between the two).
+  full=$(awk '/ stdout P /{p=1; next} p && / stdout /{print; exit}' "$log" | sed 's/^[^ ]* stdout F //')
   if [[ ${#part} == 16384 && ${#full} == $((19999 - 16384)) ]]; then pass log-long-line-split
   else fail log-long-line-split "partial ${#part}, rest ${#full}"; fi
   expect log-last-line "$(tail -1 "$log")" ' stdout F no newline$'
@@ -282,6 +283,10 @@ if ((have_c_modules)); then
   expect logs-tail "$(ctl logs --tail 1 "$c" 2>&1)" '^no newline$'
   expect logs-timestamps "$(ctl logs --tail 1 --timestamps "$c" 2>&1)" '^[0-9-]+T[0-9:.]+Z no newline$'
   expect logs-joins-partial "$(ctl logs "$c" 2>/dev/null | awk 'length($0) == 19999' | wc -l)" '^1$'
+  # A stderr record between a stdout P and its F: each stream joins only its own records.
+  printf '%s\n' '2026-01-01T00:00:00.000000001Z stdout P abc' \
+    '2026-01-01T00:00:00.000000002Z stderr F err' '2026-01-01T00:00:00.000000003Z stdout F def' >"$log"
+  expect logs-partial-per-stream "$(ctl logs "$c" 2>/dev/null) / $(ctl logs "$c" 2>&1 >/dev/null)" '^abcdef / err$'
 
   # ---- a trap at once ------------------------------------------------------------------
   read -r p c < <(run_instance trap trap trap.wasm '["trap.wasm"]')
