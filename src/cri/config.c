@@ -377,16 +377,6 @@ bool cri_config_is_wasm_handler(const cri_config *config, const char *handler)
     return false;
 }
 
-const cri_registry_config *cri_config_registry(const cri_config *config, const char *host)
-{
-    if (host == NULL)
-        return NULL;
-    for (size_t i = 0; i < config->n_registries; i++)
-        if (strcmp(config->registries[i].host, host) == 0)
-            return &config->registries[i];
-    return NULL;
-}
-
 static json_t *string_array(char **list, size_t n)
 {
     json_t *array = json_array();

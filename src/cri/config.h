@@ -68,8 +68,6 @@ int cri_config_from_args(cri_config *config, int argc, char **argv, wc_error *er
 
 /* Lookups for the services. */
 bool cri_config_is_wasm_handler(const cri_config *config, const char *handler);
-/* The settings for host, or NULL when the config says nothing about it. */
-const cri_registry_config *cri_config_registry(const cri_config *config, const char *host);
 
 int cri_log_level_parse(const char *name, cri_log_level *out, wc_error *err);
 const char *cri_log_level_name(cri_log_level level);

@@ -106,7 +106,6 @@ static void dispatch(grpc_call *grpc, const char *path, const uint8_t *message, 
         call_end(call, GRPC_STATUS_INVALID_ARGUMENT, text);
         return;
     }
-    grpc_call_set_user(grpc, call);
     cri_log_debug("call %s", path);
     method->handler(call, call->request, method->data);
 }

@@ -55,7 +55,6 @@ struct grpc_call {
     char *status_message;        /* percent-encoded, or NULL */
     void (*on_cancel)(grpc_call *call, void *data);
     void *cancel_data;
-    void *user;
 };
 
 struct connection {
@@ -316,21 +315,6 @@ void grpc_call_on_cancel(grpc_call *call, void (*on_cancel)(grpc_call *call, voi
 {
     call->on_cancel = on_cancel;
     call->cancel_data = data;
-}
-
-const char *grpc_call_path(const grpc_call *call)
-{
-    return call->path != NULL ? call->path : "";
-}
-
-void grpc_call_set_user(grpc_call *call, void *user)
-{
-    call->user = user;
-}
-
-void *grpc_call_user(const grpc_call *call)
-{
-    return call->user;
 }
 
 /* ---- requests ------------------------------------------------------------------------------ */

@@ -72,9 +72,5 @@ bool grpc_call_cancelled(const grpc_call *call);
 /* on_cancel(call, data) runs once when the call turns cancelled before it was finished. */
 void grpc_call_on_cancel(grpc_call *call, void (*on_cancel)(grpc_call *call, void *data),
                          void *data);
-const char *grpc_call_path(const grpc_call *call);
-/* A slot for the receiver's own state. */
-void grpc_call_set_user(grpc_call *call, void *user);
-void *grpc_call_user(const grpc_call *call);
 
 #endif

@@ -64,15 +64,6 @@ static void spec_record(const rt_instance_spec *spec, rt_record *record)
     rt_record_add_int(record, "max_memory_pages", spec->max_memory_pages);
 }
 
-int rt_instance_spec_write(const rt_instance_spec *spec, const char *path, wc_error *err)
-{
-    rt_record record = { 0 };
-    spec_record(spec, &record);
-    int rc = rt_record_write(&record, path, false, err);
-    rt_record_free(&record);
-    return rc;
-}
-
 int rt_instance_spec_format(const rt_instance_spec *spec, char **text, size_t *length,
                             wc_error *err)
 {

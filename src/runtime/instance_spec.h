@@ -28,7 +28,6 @@ typedef struct rt_instance_spec {
     uint32_t max_memory_pages; /* 0: no cap beyond the engine's */
 } rt_instance_spec;
 
-int rt_instance_spec_write(const rt_instance_spec *spec, const char *path, wc_error *err);
 int rt_instance_spec_read(const char *path, rt_instance_spec *out, wc_error *err);
 /* The same text in memory: what the daemon stores and sends to a shim over its stdin. */
 int rt_instance_spec_format(const rt_instance_spec *spec, char **text, size_t *length,
