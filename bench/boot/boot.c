@@ -18,18 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api.pb-c.h"
 #include "grpc/client.h"
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
+#include "stats.h"
 
 /* One unary RuntimeService/ImageService call; exits on failure (a benchmark has no use for a
  * half run). */
@@ -66,18 +59,12 @@ static ProtobufCMessage *call(grpc_client *client, const char *service, const ch
     return message;
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void summary(const char *what, double *values, int n)
 {
-    qsort(values, (size_t)n, sizeof *values, compare_double);
-    int p99 = (int)((n - 1) * 0.99 + 0.5);
-    printf("%-34s min %8.3f ms   median %8.3f ms   p99 %8.3f ms   (n=%d)\n", what, values[0],
-           values[n / 2], values[p99], n);
+    bench_stats stats;
+    bench_stats_of(values, (size_t)n, &stats);
+    printf("%-34s min %8.3f ms   median %8.3f ms   p99 %8.3f ms   (n=%d)\n", what, stats.min,
+           stats.median, stats.p99, n);
 }
 
 /* Resident and proportional set sizes of a process, in KiB (0 when it is gone). */
@@ -253,7 +240,7 @@ int main(int argc, char **argv)
         config.command = command;
         config.log_path = log_path;
 
-        double start = now_ms();
+        double start = bench_now_ms();
         Runtime__V1__RunPodSandboxRequest run = RUNTIME__V1__RUN_POD_SANDBOX_REQUEST__INIT;
         run.config = &pod;
         run.runtime_handler = (char *)handler;
@@ -262,7 +249,7 @@ int main(int argc, char **argv)
             &runtime__v1__run_pod_sandbox_response__descriptor);
         snprintf(pods[i], sizeof pods[i], "%s", ran->pod_sandbox_id);
         protobuf_c_message_free_unpacked(&ran->base, NULL);
-        double mark = now_ms();
+        double mark = bench_now_ms();
         phases[0][i] = mark - start;
         Runtime__V1__CreateContainerRequest create = RUNTIME__V1__CREATE_CONTAINER_REQUEST__INIT;
         create.pod_sandbox_id = pods[i];
@@ -273,15 +260,15 @@ int main(int argc, char **argv)
             &runtime__v1__create_container_response__descriptor);
         snprintf(containers[i], sizeof containers[i], "%s", created->container_id);
         protobuf_c_message_free_unpacked(&created->base, NULL);
-        phases[1][i] = now_ms() - mark;
-        mark = now_ms();
+        phases[1][i] = bench_now_ms() - mark;
+        mark = bench_now_ms();
         Runtime__V1__StartContainerRequest start_request = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
         start_request.container_id = containers[i];
         protobuf_c_message_free_unpacked(
             call(client, "RuntimeService", "StartContainer", &start_request.base,
                  &runtime__v1__start_container_response__descriptor), NULL);
-        phases[2][i] = now_ms() - mark;
-        mark = now_ms();
+        phases[2][i] = bench_now_ms() - mark;
+        mark = bench_now_ms();
         for (;;) {
             Runtime__V1__ContainerStatusRequest status_request =
                 RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
@@ -298,8 +285,8 @@ int main(int argc, char **argv)
                 return 1;
             }
         }
-        phases[3][i] = now_ms() - mark;
-        boot[i] = now_ms() - start;
+        phases[3][i] = bench_now_ms() - mark;
+        boot[i] = bench_now_ms() - start;
     }
 
     /* All N running: what they cost in memory. Settle a moment so every module is loaded. */
@@ -321,7 +308,7 @@ int main(int argc, char **argv)
     }
 
     for (int i = 0; i < n; i++) {
-        double start = now_ms();
+        double start = bench_now_ms();
         Runtime__V1__StopContainerRequest stop = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
         stop.container_id = containers[i];
         protobuf_c_message_free_unpacked(
@@ -342,7 +329,7 @@ int main(int argc, char **argv)
         protobuf_c_message_free_unpacked(
             call(client, "RuntimeService", "RemovePodSandbox", &rmp.base,
                  &runtime__v1__remove_pod_sandbox_response__descriptor), NULL);
-        teardown[i] = now_ms() - start;
+        teardown[i] = bench_now_ms() - start;
     }
 
     printf("endpoint %s, handler %s, image %s, N=%d\n", endpoint, handler, image, n);

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api.pb-c.h"
 #include "grpc/client.h"
+#include "stats.h"
 
 typedef struct samples {
     double *ms;
@@ -23,13 +23,6 @@ typedef struct samples {
 enum { OP_PULL, OP_STATUS_NAME, OP_STATUS_ID, OP_REMOVE, OP_COUNT };
 static const char *const op_names[OP_COUNT] = {"PullImage", "ImageStatus(name)", "ImageStatus(id)",
                                                "RemoveImage"};
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* One unary call; the time of the exchange goes to *ms. Exits on any failure: a benchmark of
  * failing calls measures nothing. */
@@ -45,9 +38,9 @@ static ProtobufCMessage *call(grpc_client *client, const char *method, const Pro
     size_t reply_length = 0;
     grpc_status status;
     wc_error err;
-    double start = now_ms();
+    double start = bench_now_ms();
     int rc = grpc_client_unary(client, path, body, length, &reply, &reply_length, &status, &err);
-    *ms = now_ms() - start;
+    *ms = bench_now_ms() - start;
     free(body);
     if (rc < 0) {
         fprintf(stderr, "image-ops: %s: %s\n", method, err.message);
@@ -65,12 +58,6 @@ static ProtobufCMessage *call(grpc_client *client, const char *method, const Pro
         exit(1);
     }
     return response;
-}
-
-static int compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void run_kind(grpc_client *client, const char *kind, const char *name, const char *url,
@@ -127,14 +114,10 @@ static void run_kind(grpc_client *client, const char *kind, const char *name, co
         free(id);
     }
     for (int op = 0; op < OP_COUNT; op++) {
-        qsort(s[op].ms, s[op].count, sizeof(double), compare);
-        size_t n = s[op].count;
-        size_t p99 = (size_t)((double)n * 0.99 + 0.999999) - 1;
-        if (p99 >= n)
-            p99 = n - 1;
-        double median = n % 2 ? s[op].ms[n / 2] : (s[op].ms[n / 2 - 1] + s[op].ms[n / 2]) / 2;
-        printf("%-6s %-18s %6d %10.3f %10.3f %10.3f\n", kind, op_names[op], (int)n, s[op].ms[0],
-               median, s[op].ms[p99]);
+        bench_stats stats;
+        bench_stats_of(s[op].ms, s[op].count, &stats);
+        printf("%-6s %-18s %6d %10.3f %10.3f %10.3f\n", kind, op_names[op], (int)s[op].count,
+               stats.min, stats.median, stats.p99);
         free(s[op].ms);
     }
 }
