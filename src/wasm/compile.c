@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "wasm/simd.h"
+#include "wasm/trusted_leb.h"
 
 _Static_assert(WASM_OP_F64_PROMOTE_F32 - WASM_OP_I32_EQZ == 0xbb - 0x45, "numeric op order");
 _Static_assert(WASM_OP_I64_EXTEND32_S - WASM_OP_I32_EXTEND8_S == 0xc4 - 0xc0, "extend op order");
@@ -59,35 +60,12 @@ typedef struct compiler {
 
 static uint64_t read_uleb(compiler *c)
 {
-    uint64_t value = 0;
-    unsigned shift = 0;
-    while (c->p < c->end) {
-        uint8_t byte = *c->p++;
-        if (shift < 64)
-            value |= (uint64_t)(byte & 0x7f) << shift;
-        shift += 7;
-        if (!(byte & 0x80))
-            break;
-    }
-    return value;
+    return wasm_trusted_uleb(&c->p, c->end);
 }
 
 static int64_t read_sleb(compiler *c)
 {
-    uint64_t value = 0;
-    unsigned shift = 0;
-    uint8_t byte = 0;
-    while (c->p < c->end) {
-        byte = *c->p++;
-        if (shift < 64)
-            value |= (uint64_t)(byte & 0x7f) << shift;
-        shift += 7;
-        if (!(byte & 0x80))
-            break;
-    }
-    if (shift < 64 && (byte & 0x40))
-        value |= ~(uint64_t)0 << shift;
-    return (int64_t)value;
+    return wasm_trusted_sleb(&c->p, c->end);
 }
 
 static uint32_t read_u32(compiler *c)

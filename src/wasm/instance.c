@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "wasm/runtime.h"
+#include "wasm/trusted_leb.h"
 
 /* ---- constant expressions ------------------------------------------------------------- */
 
@@ -14,35 +15,12 @@ typedef struct const_reader {
 
 static uint64_t const_uleb(const_reader *r)
 {
-    uint64_t value = 0;
-    unsigned shift = 0;
-    while (r->p < r->end) {
-        uint8_t byte = *r->p++;
-        if (shift < 64)
-            value |= (uint64_t)(byte & 0x7f) << shift;
-        shift += 7;
-        if (!(byte & 0x80))
-            break;
-    }
-    return value;
+    return wasm_trusted_uleb(&r->p, r->end);
 }
 
 static int64_t const_sleb(const_reader *r)
 {
-    uint64_t value = 0;
-    unsigned shift = 0;
-    uint8_t byte = 0;
-    while (r->p < r->end) {
-        byte = *r->p++;
-        if (shift < 64)
-            value |= (uint64_t)(byte & 0x7f) << shift;
-        shift += 7;
-        if (!(byte & 0x80))
-            break;
-    }
-    if (shift < 64 && (byte & 0x40))
-        value |= ~(uint64_t)0 << shift;
-    return (int64_t)value;
+    return wasm_trusted_sleb(&r->p, r->end);
 }
 
 /* Evaluates a validated constant expression (t.const, ref.null, ref.func, global.get, and the
