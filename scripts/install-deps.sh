@@ -15,7 +15,7 @@ packages=(
   wasi-libc libclang-rt-14-dev-wasm32 wabt
   # test fixtures: an independent gRPC client, an OCI registry, images to push into it
   python3 python3-grpcio python3-protobuf protobuf-compiler docker-registry skopeo busybox-static
-  apache2-utils curl ca-certificates zstd
+  python3-grpc-tools apache2-utils curl jq ca-certificates zstd
   # Linux containers
   crun
 )

@@ -28,7 +28,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 if [[ -x $build/tests/grpc/test_grpc ]]; then
   timeout 120 "$build/tests/grpc/test_grpc" || echo "FAIL test_grpc: exited $?"
 else
-  echo "SKIP test_grpc: $build/tests/grpc/test_grpc not built"
+  echo "FAIL test_grpc: $build/tests/grpc/test_grpc not built"
 fi
 sock=$tmp/wasmcri.sock
 
@@ -169,7 +169,7 @@ if /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null; then
     fail py-stubs "grpc_tools.protoc failed on proto/api.proto"
   fi
 else
-  echo "SKIP py-client: python3-grpcio or python3-grpc-tools not installed"
+  echo "FAIL py-client: python3-grpcio or python3-grpc-tools not installed"
 fi
 
 if kill -0 "$pid" 2>/dev/null; then pass grpc-daemon-survived

@@ -23,16 +23,16 @@ if [[ -x $build/tests/image/test_image ]]; then
     echo "FAIL test_image: exited $unit_rc (sanitizer report above?)"
   fi
 else
-  echo "SKIP test_image: not built"
+  echo "FAIL test_image: not built"
 fi
 
 if [[ ! -x $daemon_bin || ! -x $ctl_bin ]]; then
-  echo "SKIP image: $daemon_bin or $ctl_bin not built"
+  echo "FAIL image: $daemon_bin or $ctl_bin not built"
   exit 0
 fi
 for tool in docker-registry skopeo htpasswd protoc; do
   if ! command -v $tool >/dev/null; then
-    echo "SKIP image: $tool missing (scripts/install-deps.sh)"
+    echo "FAIL image: $tool missing (scripts/install-deps.sh)"
     exit 0
   fi
 done

@@ -21,19 +21,19 @@ py=/usr/bin/python3
 if [[ -x $build/tests/runtime/test_runtime_units ]]; then
   "$build/tests/runtime/test_runtime_units" || true
 else
-  echo "SKIP runtime-units: $build/tests/runtime/test_runtime_units is not built"
+  echo "FAIL runtime-units: $build/tests/runtime/test_runtime_units is not built"
 fi
 
 for bin in "$daemon_bin" "$ctl_bin" "$shim_bin"; do
   if [[ ! -x $bin ]]; then
-    echo "SKIP runtime: $bin is not built"
+    echo "FAIL runtime: $bin is not built"
     exit 0
   fi
 done
 
 for tool in jq curl protoc; do
   if ! command -v $tool >/dev/null; then
-    echo "SKIP runtime: $tool missing"
+    echo "FAIL runtime: $tool missing"
     exit 0
   fi
 done
@@ -400,7 +400,7 @@ mounts: [{container_path: /ctl, host_path: $tmp/holder-ctl}]")
   expect reopen-log-grpc "$out" '^\{\}$'
   if wait_for 5 grep -q 'tick' "$log"; then pass reopen-log-new-file; else fail reopen-log-new-file "no new lines"; fi
 else
-  echo "SKIP log-format: clang --target=wasm32-wasi failed: $(head -2 "$tmp/clang.log")"
+  echo "FAIL log-format: clang --target=wasm32-wasi failed: $(head -2 "$tmp/clang.log")"
 fi
 
 # ---- wasm images from an OCI registry (built by the image tests' oci.py) ----------------
@@ -427,11 +427,11 @@ if command -v docker-registry >/dev/null; then
       expect "oci-wasm-image-$kind" "$(status "$c" exitCode) $(ctl logs "$c" 2>&1 | tr '\n' ' ')" '^0 hello 20000 $'
     done
   else
-    echo "SKIP oci-wasm-image: could not push to the local registry: $(tail -2 "$tmp/registry.log")"
+    echo "FAIL oci-wasm-image: could not push to the local registry: $(tail -2 "$tmp/registry.log")"
   fi
   kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null
 else
-  echo "SKIP oci-wasm-image: docker-registry is not installed"
+  echo "FAIL oci-wasm-image: docker-registry is not installed"
 fi
 
 # ---- events --------------------------------------------------------------------------

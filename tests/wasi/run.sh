@@ -83,7 +83,7 @@ for src in "$here"/*.c; do
   fi
 done
 if ((have_clang == 0)); then
-  echo "SKIP wasi-guests: clang --target=wasm32-wasi cannot build the guest programs"
+  echo "FAIL wasi-guests: clang --target=wasm32-wasi cannot build the guest programs"
 else
   # Our ABI numbers and layouts (src/wasi/abi.h) against wasi-libc's witx-generated header.
   api_h=$(echo '#include <wasi/api.h>' | clang --target=wasm32-wasi -E -H - 2>&1 >/dev/null | awk '/wasi\/api.h/ {print $2; exit}')
