@@ -41,6 +41,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 (cd "$seeds" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$port") >/dev/null 2>&1 &
 http_pid=$!
 url=http://127.0.0.1:$port
+for _ in $(seq 100); do curl -sfo /dev/null "$url/hello.wasm" && break; sleep 0.05; done
 
 step "start the daemon: build/wasmcrid --listen $sock"
 build/wasmcrid --listen "$sock" --root "$work/root" --state "$work/state" >"$work/wasmcrid.log" 2>&1 &
