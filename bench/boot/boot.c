@@ -22,41 +22,15 @@
 
 #include "api.pb-c.h"
 #include "grpc/client.h"
+#include "call.h"
 #include "stats.h"
 
-/* One unary RuntimeService/ImageService call; exits on failure (a benchmark has no use for a
- * half run). */
+/* One unary RuntimeService/ImageService call, untimed (boot times whole sequences). */
 static ProtobufCMessage *call(grpc_client *client, const char *service, const char *method,
                               const ProtobufCMessage *request,
                               const ProtobufCMessageDescriptor *response_descriptor)
 {
-    size_t length = protobuf_c_message_get_packed_size(request);
-    uint8_t *packed = malloc(length ? length : 1);
-    protobuf_c_message_pack(request, packed);
-    char path[128];
-    snprintf(path, sizeof path, "/runtime.v1.%s/%s", service, method);
-    uint8_t *response = NULL;
-    size_t response_length = 0;
-    grpc_status status = { 0 };
-    wc_error err = { 0 };
-    if (grpc_client_unary(client, path, packed, length, &response, &response_length, &status,
-                          &err) < 0) {
-        fprintf(stderr, "boot: %s: %s\n", method, err.message);
-        exit(1);
-    }
-    free(packed);
-    if (status.code != 0) {
-        fprintf(stderr, "boot: %s: status %d: %s\n", method, status.code, status.message);
-        exit(1);
-    }
-    ProtobufCMessage *message =
-        protobuf_c_message_unpack(response_descriptor, NULL, response_length, response);
-    free(response);
-    if (message == NULL) {
-        fprintf(stderr, "boot: %s: response does not unpack\n", method);
-        exit(1);
-    }
-    return message;
+    return bench_call(client, "boot", service, method, request, response_descriptor, NULL);
 }
 
 static void summary(const char *what, double *values, int n)

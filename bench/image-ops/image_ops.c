@@ -13,6 +13,7 @@
 
 #include "api.pb-c.h"
 #include "grpc/client.h"
+#include "call.h"
 #include "stats.h"
 
 typedef struct samples {
@@ -24,40 +25,12 @@ enum { OP_PULL, OP_STATUS_NAME, OP_STATUS_ID, OP_REMOVE, OP_COUNT };
 static const char *const op_names[OP_COUNT] = {"PullImage", "ImageStatus(name)", "ImageStatus(id)",
                                                "RemoveImage"};
 
-/* One unary call; the time of the exchange goes to *ms. Exits on any failure: a benchmark of
- * failing calls measures nothing. */
+/* One unary ImageService call; the time of the exchange alone goes to *ms. */
 static ProtobufCMessage *call(grpc_client *client, const char *method, const ProtobufCMessage *request,
                               const ProtobufCMessageDescriptor *response_descriptor, double *ms)
 {
-    size_t length = protobuf_c_message_get_packed_size(request);
-    uint8_t *body = malloc(length ? length : 1);
-    protobuf_c_message_pack(request, body);
-    char path[128];
-    snprintf(path, sizeof path, "/runtime.v1.ImageService/%s", method);
-    uint8_t *reply = NULL;
-    size_t reply_length = 0;
-    grpc_status status;
-    wc_error err;
-    double start = bench_now_ms();
-    int rc = grpc_client_unary(client, path, body, length, &reply, &reply_length, &status, &err);
-    *ms = bench_now_ms() - start;
-    free(body);
-    if (rc < 0) {
-        fprintf(stderr, "image-ops: %s: %s\n", method, err.message);
-        exit(1);
-    }
-    if (status.code != 0) {
-        fprintf(stderr, "image-ops: %s: status %d: %s\n", method, status.code, status.message);
-        exit(1);
-    }
-    ProtobufCMessage *response =
-        protobuf_c_message_unpack(response_descriptor, NULL, reply_length, reply);
-    free(reply);
-    if (response == NULL) {
-        fprintf(stderr, "image-ops: %s: response does not decode\n", method);
-        exit(1);
-    }
-    return response;
+    return bench_call(client, "image-ops", "ImageService", method, request, response_descriptor,
+                      ms);
 }
 
 static void run_kind(grpc_client *client, const char *kind, const char *name, const char *url,
